@@ -1,0 +1,36 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layers (DESIGN.md §2): a target imports only targets of a lower layer.
+//   0  MarketCore                    fixed-point values, ids, orders, events (no Foundation)
+//   1  Matching, VaultLedger         pure engines: no I/O, no wall clock
+//   4  VaultCLI + mmvault            commands (swift-argument-parser)
+// Benchmarks live in their own package under Benchmarks/ so the default build stays lean.
+let package = Package(
+    name: "MMVault",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mmvault", targets: ["mmvault"]),
+        .library(name: "MarketCore", targets: ["MarketCore"]),
+        .library(name: "Matching", targets: ["Matching"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .target(name: "MarketCore"),
+        .target(name: "Matching", dependencies: ["MarketCore"]),
+        .target(name: "VaultCLI", dependencies: [
+            "MarketCore", "Matching",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "mmvault", dependencies: ["VaultCLI"]),
+        .testTarget(name: "MarketCoreTests", dependencies: [
+            "MarketCore", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "MatchingTests", dependencies: [
+            "MarketCore", "Matching", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+    ]
+)

@@ -1,0 +1,125 @@
+/// Why an order was refused on entry. Every refusal is an event, never a trap.
+@frozen public enum RejectReason: UInt8, Sendable, Hashable, CustomStringConvertible {
+    case duplicateId, invalidSize, invalidPrice, offTick, offStep, belowMinSize
+    case postOnlyWouldCross, postOnlyNotLimit, reduceOnlyWouldIncrease, reduceOnlyNoPosition
+    case marketPaused, breakerTripped, oracleInvalid, noOracle, unknownOrder, ocoUnknownSibling
+    case insufficientMargin, tooManyOrders
+
+    public var description: String {
+        switch self {
+        case .duplicateId: return "duplicate_id"
+        case .invalidSize: return "invalid_size"
+        case .invalidPrice: return "invalid_price"
+        case .offTick: return "price_not_on_tick"
+        case .offStep: return "size_not_on_step"
+        case .belowMinSize: return "below_min_size"
+        case .postOnlyWouldCross: return "post_only_would_cross"
+        case .postOnlyNotLimit: return "post_only_requires_limit_gtc"
+        case .reduceOnlyWouldIncrease: return "reduce_only_would_increase"
+        case .reduceOnlyNoPosition: return "reduce_only_no_position"
+        case .marketPaused: return "market_paused"
+        case .breakerTripped: return "breaker_tripped"
+        case .oracleInvalid: return "oracle_invalid"
+        case .noOracle: return "no_oracle"
+        case .unknownOrder: return "unknown_order"
+        case .ocoUnknownSibling: return "oco_unknown_sibling"
+        case .insufficientMargin: return "insufficient_margin"
+        case .tooManyOrders: return "too_many_orders"
+        }
+    }
+}
+
+/// Why (the rest of) an order left the book without filling.
+@frozen public enum CancelReason: UInt8, Sendable, Hashable, CustomStringConvertible {
+    case requested, immediateOrCancel, fillOrKill, marketRemainder, selfTrade, ocoSibling, reduceOnlyClamp, amended
+
+    public var description: String {
+        switch self {
+        case .requested: return "requested"
+        case .immediateOrCancel: return "ioc_remainder"
+        case .fillOrKill: return "fok_unfillable"
+        case .marketRemainder: return "market_remainder"
+        case .selfTrade: return "self_trade"
+        case .ocoSibling: return "oco_sibling"
+        case .reduceOnlyClamp: return "reduce_only"
+        case .amended: return "amended"
+        }
+    }
+}
+
+/// Who took the other side of a taker's fill.
+@frozen public enum Counterparty: Sendable, Hashable {
+    /// A resting order in the book.
+    case order(OrderId, AccountId)
+    /// A JIT provider answering the auction, trading for its account.
+    case provider(ProviderId, AccountId)
+    /// The DAMM backstop.
+    case amm
+}
+
+/// One execution. Base nets to zero across `taker` and `maker`; quote moves by `notional`
+/// between them; each pays its fee (a negative maker fee is a rebate) to the fee pool.
+public struct Fill: Sendable, Hashable {
+    public var taker: OrderId
+    public var takerAccount: AccountId
+    /// The taker's side; the maker is on the other side.
+    public var takerSide: Side
+    public var maker: Counterparty
+    public var price: Price
+    public var size: Quantity
+    /// `price × size`, rounded against the taker (a buyer pays the ceiling, a seller gets the floor).
+    public var notional: Amount
+    public var takerFee: Amount
+    /// Positive: the maker pays; negative: a rebate paid to the maker from the fee pool.
+    public var makerFee: Amount
+    /// The auction step at which it filled (0 without an auction).
+    public var step: Int32
+    public var time: Timestamp
+
+    public init(taker: OrderId, takerAccount: AccountId, takerSide: Side, maker: Counterparty, price: Price,
+                size: Quantity, notional: Amount, takerFee: Amount, makerFee: Amount, step: Int32, time: Timestamp) {
+        self.taker = taker
+        self.takerAccount = takerAccount
+        self.takerSide = takerSide
+        self.maker = maker
+        self.price = price
+        self.size = size
+        self.notional = notional
+        self.takerFee = takerFee
+        self.makerFee = makerFee
+        self.step = step
+        self.time = time
+    }
+}
+
+/// The circuit breakers of a market.
+@frozen public enum BreakerKind: UInt8, Sendable, Hashable, CustomStringConvertible {
+    case priceMove, volume, oracle, manual
+    public var description: String { ["price_move", "volume", "oracle_invalid", "manual"][Int(rawValue)] }
+}
+
+/// Why the oracle is not valid (DESIGN §4 oracle guards), most severe first.
+@frozen public enum OracleStatus: UInt8, Sendable, Hashable, CustomStringConvertible {
+    case valid, stale, tooUncertain, tooVolatile, markDivergent, nonPositive, missing
+    public var description: String {
+        ["valid", "stale", "too_uncertain", "too_volatile", "mark_divergent", "non_positive", "missing"][Int(rawValue)]
+    }
+}
+
+/// Everything that happens in a market, in order. Values only: hot paths append these to a
+/// reused buffer and allocate nothing.
+@frozen public enum MarketEvent: Sendable, Hashable {
+    case accepted(OrderId, AccountId, Timestamp)
+    case rejected(OrderId, RejectReason, Timestamp)
+    case fill(Fill)
+    case cancelled(OrderId, remaining: Quantity, reason: CancelReason, Timestamp)
+    /// An amend; `keptPriority` is true only for a pure size reduction.
+    case amended(OrderId, price: Price, size: Quantity, keptPriority: Bool, Timestamp)
+    case auctionStart(OrderId, side: Side, start: Price, end: Price, steps: Int32, Timestamp)
+    case auctionEnd(OrderId, filled: Quantity, Timestamp)
+    case breakerTrip(BreakerKind, Timestamp)
+    case breakerReset(BreakerKind, Timestamp)
+    case oracle(price: Price, status: OracleStatus, Timestamp)
+    case paused(global: Bool, Timestamp)
+    case resumed(global: Bool, Timestamp)
+}

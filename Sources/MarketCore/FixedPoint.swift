@@ -1,0 +1,71 @@
+/// The direction a division rounds, written at every call site that divides money.
+///
+/// The project rule (DESIGN §3): rounding never favours the party acting. Each call names
+/// which way it goes so a reader can check that rule without running the code.
+public enum Rounding: Sendable {
+    /// Toward negative infinity.
+    case down
+    /// Toward positive infinity.
+    case up
+}
+
+/// A signed integer fixed-point value with a decimal scale of `10^decimals`.
+///
+/// All money in MMVault is one of these: `Price` (1e6), `Quantity` (1e9 base units),
+/// `Amount` (1e6 quote units, USDC) and `Ppm` (1e6 = 100%). Products go through `Int128`
+/// with the rounding written at the call (see ``mulDiv(_:_:_:_:)``).
+public protocol FixedPoint: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Number of decimal digits after the point.
+    static var decimals: Int { get }
+    /// The raw integer, in units of `10^-decimals`.
+    var raw: Int64 { get }
+    /// Creates a value from its raw integer.
+    init(raw: Int64)
+}
+
+extension FixedPoint {
+    /// `10^decimals`.
+    @inlinable public static var scale: Int64 { pow10(decimals) }
+    /// The zero value.
+    @inlinable public static var zero: Self { Self(raw: 0) }
+    @inlinable public static func < (a: Self, b: Self) -> Bool { a.raw < b.raw }
+    @inlinable public static func + (a: Self, b: Self) -> Self { Self(raw: a.raw + b.raw) }
+    @inlinable public static func - (a: Self, b: Self) -> Self { Self(raw: a.raw - b.raw) }
+    @inlinable public static prefix func - (a: Self) -> Self { Self(raw: -a.raw) }
+    @inlinable public static func += (a: inout Self, b: Self) { a = Self(raw: a.raw + b.raw) }
+    @inlinable public static func -= (a: inout Self, b: Self) { a = Self(raw: a.raw - b.raw) }
+    /// The absolute value.
+    @inlinable public var magnitude: Self { Self(raw: raw < 0 ? -raw : raw) }
+    /// Whether the value is strictly positive.
+    @inlinable public var isPositive: Bool { raw > 0 }
+    /// Canonical decimal text (trailing zeros trimmed, no exponent).
+    public var description: String { formatted() }
+}
+
+/// `10^n` for `0 ≤ n ≤ 18`.
+@inlinable public func pow10(_ n: Int) -> Int64 {
+    precondition(n >= 0 && n <= 18, "pow10 out of range")
+    var r: Int64 = 1
+    for _ in 0..<n { r &*= 10 }
+    return r
+}
+
+/// `a × b / c` computed through `Int128`, rounded as stated. Traps if the result does not fit
+/// `Int64` (inputs are validated before they reach here, so that is a bug) or if `c == 0`.
+@inlinable public func mulDiv(_ a: Int64, _ b: Int64, _ c: Int64, _ rounding: Rounding) -> Int64 {
+    Int64(mulDiv128(Int128(a) * Int128(b), Int128(c), rounding))
+}
+
+/// `n / d` on `Int128`, rounded as stated (floor or ceiling, for either sign).
+@inlinable public func mulDiv128(_ n: Int128, _ d: Int128, _ rounding: Rounding) -> Int128 {
+    precondition(d != 0, "division by zero")
+    let q = n / d
+    let r = n % d
+    if r == 0 { return q }
+    // Swift division truncates toward zero; fix up to floor / ceiling.
+    let negative = (r < 0) != (d < 0)
+    switch rounding {
+    case .down: return negative ? q - 1 : q
+    case .up: return negative ? q : q + 1
+    }
+}

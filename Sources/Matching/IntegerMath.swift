@@ -1,0 +1,17 @@
+import MarketCore
+
+/// Integer square root of a non-negative `Int128`, rounded as stated.
+func isqrt(_ n: Int128, _ rounding: Rounding) -> Int128 {
+    precondition(n >= 0, "isqrt of a negative number")
+    if n < 2 { return n }
+    // Newton's method from a power of two above the root; it descends to floor(sqrt(n)).
+    let bits = 128 - n.leadingZeroBitCount
+    var x = Int128(1) << ((bits + 1) / 2)
+    while true {
+        let y = (x + n / x) >> 1
+        if y >= x { break }
+        x = y
+    }
+    if rounding == .up && x * x < n { x += 1 }
+    return x
+}

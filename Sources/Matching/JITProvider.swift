@@ -1,0 +1,100 @@
+import MarketCore
+
+/// What a JIT provider is shown when a taker order opens an auction.
+public struct AuctionOffer: Sendable, Hashable {
+    public var order: OrderId
+    public var takerAccount: AccountId
+    /// The taker's side: a provider answering a buy sells.
+    public var takerSide: Side
+    /// Size still to fill when the auction opens.
+    public var size: Quantity
+    /// Auction price at step 0 and at the last step.
+    public var startPrice: Price
+    public var endPrice: Price
+    public var steps: Int32
+    public var oracle: Price
+    public var time: Timestamp
+}
+
+/// A provider's answer: the worst price it will trade at, how much, and how many auction steps
+/// it needs before it can act (its reaction latency).
+public struct JITQuote: Sendable, Hashable {
+    public var provider: ProviderId
+    /// The sub-account that takes the other side.
+    public var account: AccountId
+    /// For a taker buy, the lowest price the provider sells at; for a taker sell, the highest it buys at.
+    public var worstPrice: Price
+    /// Position limits are the provider's to apply here.
+    public var maxSize: Quantity
+    /// Steps before the provider can fill (0 = from the first step).
+    public var latency: Int32
+
+    public init(provider: ProviderId, account: AccountId, worstPrice: Price, maxSize: Quantity, latency: Int32) {
+        self.provider = provider
+        self.account = account
+        self.worstPrice = worstPrice
+        self.maxSize = maxSize
+        self.latency = latency
+    }
+}
+
+/// A just-in-time liquidity provider (a strategy, hosted later by the strategy runtime).
+///
+/// Rule (DESIGN §4): a provider fills at the first step not earlier than its latency at which
+/// the auction price crosses its worst price, at that step's auction price. Earlier crossing
+/// wins; at the same step the quote with the better worst price (better for the taker) goes
+/// first; then lower latency; then the order in which the pool listed the quotes.
+public protocol JITProvider {
+    /// Answers an auction, or returns nil to pass.
+    mutating func quote(for offer: AuctionOffer) -> JITQuote?
+}
+
+/// Everything the engine asks for quotes. Generic, so the auction path stays specialised
+/// (no existential per call); the strategy host implements this over its strategies.
+public protocol JITProviderPool {
+    /// Appends this pool's quotes for `offer` to `quotes`.
+    mutating func collectQuotes(for offer: AuctionOffer, into quotes: inout ContiguousArray<JITQuote>)
+}
+
+/// No JIT providers.
+public struct NoJITProviders: JITProviderPool {
+    public init() {}
+    public mutating func collectQuotes(for offer: AuctionOffer, into quotes: inout ContiguousArray<JITQuote>) {}
+}
+
+extension Array: JITProviderPool where Element: JITProvider {
+    public mutating func collectQuotes(for offer: AuctionOffer, into quotes: inout ContiguousArray<JITQuote>) {
+        for i in indices {
+            if let q = self[i].quote(for: offer) { quotes.append(q) }
+        }
+    }
+}
+
+/// A provider with a fixed rule: quotes `edge` away from the oracle (worse for the taker), up to
+/// `maxSize`, after `latency` steps. For tests, examples and `mmvault match`.
+public struct FixedEdgeProvider: JITProvider, Sendable, Hashable {
+    public var id: ProviderId
+    public var account: AccountId
+    public var edge: Ppm
+    public var maxSize: Quantity
+    public var latency: Int32
+
+    public init(id: ProviderId, account: AccountId, edge: Ppm, maxSize: Quantity, latency: Int32) {
+        self.id = id
+        self.account = account
+        self.edge = edge
+        self.maxSize = maxSize
+        self.latency = latency
+    }
+
+    public func quote(for offer: AuctionOffer) -> JITQuote? {
+        guard offer.takerAccount != account else { return nil }
+        // Selling to a buyer: oracle × (1 + edge), rounded up (in the provider's favour is fine:
+        // it is not the party acting, and the fill happens at the auction price anyway).
+        let one = Ppm.one.raw
+        let worst = offer.takerSide == .buy
+            ? offer.oracle.applying(Ppm(raw: one + edge.raw), .up)
+            : offer.oracle.applying(Ppm(raw: one - edge.raw), .down)
+        return JITQuote(provider: id, account: account, worstPrice: worst, maxSize: maxSize, latency: latency)
+    }
+}

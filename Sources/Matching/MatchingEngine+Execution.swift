@@ -1,0 +1,344 @@
+import MarketCore
+
+/// A JIT quote with the step at which it first crosses.
+struct RankedQuote: Sendable {
+    var quote: JITQuote
+    var step: Int32
+    var order: Int32
+}
+
+/// The incoming order while it trades.
+struct Taker {
+    var id: OrderId
+    var account: AccountId
+    var side: Side
+    var remaining: Int64
+    var filled: Int64 = 0
+    /// Set when self-trade prevention cancels the rest of the taker.
+    var stopped = false
+    var reduceOnly: Bool
+}
+
+/// The auction's price path: linear from `start` to `end` over `steps`, each price rounded
+/// toward the end (against the taker) and onto the tick.
+struct PricePath {
+    var start: Int64
+    var end: Int64
+    var steps: Int32
+    var side: Side
+    var tick: Int64
+
+    func price(at step: Int32) -> Int64 {
+        if step >= steps { return end }
+        let rounding: Rounding = side == .buy ? .up : .down
+        let p = start + mulDiv(end - start, Int64(step), Int64(steps), rounding)
+        let snapped = mulDiv(p, 1, tick, rounding) * tick
+        return side == .buy ? Swift.min(snapped, end) : Swift.max(snapped, end)
+    }
+
+    /// The first step ≥ `from` at which the price accepts `level` (a buyer's price ≥ level,
+    /// a seller's ≤ level), or nil. The path is monotone, so a binary search.
+    func firstStep(from: Int32, accepting level: Int64) -> Int32? {
+        let ok: (Int64) -> Bool = side == .buy ? { $0 >= level } : { $0 <= level }
+        if from > steps || !ok(price(at: steps)) { return nil }
+        var lo = from
+        var hi = steps
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ok(price(at: mid)) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+}
+
+extension MatchingEngine {
+    /// Runs a validated order: auction or sweep, then the remainder by type and time in force.
+    mutating func execute<P: JITProviderPool>(_ r: OrderRequest, providers: inout P, events: inout EventBuffer) {
+        var t = Taker(id: r.id, account: r.account, side: r.side, remaining: r.size.raw, reduceOnly: r.reduceOnly)
+        let taking = r.postOnly ? false : isTaker(r).any
+        if taking {
+            let restricted = breakers.isTripped  // only reduce-only reaches here: book only
+            let duration = config.auction.duration
+            var limit = r.type == .limit ? r.price.raw : (r.price.raw > 0 ? r.price.raw : (r.side == .buy ? Int64.max : 0))
+            if r.type == .market && oracle.hasValue && oracle.price > 0 && (config.needsOracle || restricted) {
+                // A market order's worst price is the oracle ± the end offset (or its own protection).
+                let one = Ppm.one.raw
+                let end = r.side == .buy
+                    ? mulDiv(oracle.price, one + config.auction.endOffset.raw, one, .down)
+                    : mulDiv(oracle.price, one - config.auction.endOffset.raw, one, .up)
+                limit = r.price.raw > 0 ? (r.side == .buy ? Swift.min(limit, end) : Swift.max(limit, end)) : end
+            }
+            if r.tif == .fok {
+                let available = fillable(t, limit: limit, useAMM: !restricted, auction: !restricted && duration > 0,
+                                         providers: &providers, offerTime: now)
+                if available < t.remaining {
+                    events.append(.cancelled(t.id, remaining: Quantity(raw: t.remaining), reason: .fillOrKill, Timestamp(milliseconds: now)))
+                    return
+                }
+            }
+            if !restricted && duration > 0 {
+                runAuction(&t, limit: limit, providers: &providers, events: &events)
+            } else {
+                sweep(&t, limit: limit, step: 0, useAMM: !restricted, events: &events)
+            }
+        }
+        let ts = Timestamp(milliseconds: now)
+        if t.filled > 0, let sib = r.ocoWith { cancelSibling(sib.raw, events: &events) }
+        guard t.remaining > 0 else { return }
+        if t.stopped {
+            events.append(.cancelled(t.id, remaining: Quantity(raw: t.remaining), reason: .selfTrade, ts))
+        } else if r.type == .market {
+            events.append(.cancelled(t.id, remaining: Quantity(raw: t.remaining), reason: .marketRemainder, ts))
+        } else if r.tif != .gtc {
+            events.append(.cancelled(t.id, remaining: Quantity(raw: t.remaining), reason: r.tif == .ioc ? .immediateOrCancel : .fillOrKill, ts))
+        } else {
+            var oco = kNil
+            if t.filled == 0, let sib = r.ocoWith, book.contains(sib) {
+                oco = sib.raw
+                book.setOco(sib, r.id.raw)
+            }
+            book.insert(id: r.id, account: r.account, side: r.side, price: r.price.raw, qty: t.remaining,
+                        reduceOnly: r.reduceOnly, postOnly: r.postOnly, oco: oco)
+        }
+    }
+
+    // MARK: - Auction
+
+    /// The JIT auction (DESIGN §4). Runs to completion inside this call: steps are virtual
+    /// slots, and no other command interleaves with an auction.
+    mutating func runAuction<P: JITProviderPool>(_ t: inout Taker, limit: Int64, providers: inout P,
+                                                                  events: inout EventBuffer) {
+        let path = auctionPath(side: t.side, limit: limit)
+        let ts = Timestamp(milliseconds: now)
+        events.append(.auctionStart(t.id, side: t.side, start: Price(raw: path.start), end: Price(raw: path.end), steps: path.steps, ts))
+        rankQuotes(t, path: path, providers: &providers)
+        var qi = 0
+        var step: Int32 = 0
+        while t.remaining > 0 && !t.stopped {
+            let p = path.price(at: step)
+            sweep(&t, limit: p, step: step, useAMM: true, events: &events)
+            while t.remaining > 0 && !t.stopped && qi < rankScratch.count && rankScratch[qi].step == step {
+                fillProvider(&t, rankScratch[qi].quote, price: p, step: step, events: &events)
+                qi += 1
+            }
+            if t.remaining == 0 || t.stopped || step >= path.steps { break }
+            // Jump to the next step at which something new can trade.
+            var next = path.steps
+            if qi < rankScratch.count { next = Swift.min(next, rankScratch[qi].step) }
+            if let best = book.best(t.side.opposite), let s = path.firstStep(from: step + 1, accepting: best.raw) {
+                next = Swift.min(next, s)
+            }
+            if let amm, amm.isLive, let s = path.firstStep(from: step + 1, accepting: amm.bestPrice(for: t.side).raw) {
+                next = Swift.min(next, s)
+            }
+            step = Swift.max(next, step + 1)
+        }
+        events.append(.auctionEnd(t.id, filled: Quantity(raw: t.filled), Timestamp(milliseconds: now)))
+    }
+
+    func auctionPath(side: Side, limit: Int64) -> PricePath {
+        let o = oracle.price
+        let tick = config.tick.raw
+        // Start at the oracle (or the limit, if that is better for the taker); end at the limit.
+        // The end is snapped toward the start so it never passes the limit.
+        if side == .buy {
+            let end = mulDiv(limit, 1, tick, .down) * tick
+            let start = Swift.min(mulDiv(Swift.min(o, limit), 1, tick, .up) * tick, end)
+            return PricePath(start: start, end: end, steps: config.auction.duration, side: side, tick: tick)
+        } else {
+            let end = mulDiv(limit, 1, tick, .up) * tick
+            let start = Swift.max(mulDiv(Swift.max(o, limit), 1, tick, .down) * tick, end)
+            return PricePath(start: start, end: end, steps: config.auction.duration, side: side, tick: tick)
+        }
+    }
+
+    /// Collects the providers' quotes and orders them: crossing step, better worst price,
+    /// lower latency, then the pool's order.
+    mutating func rankQuotes<P: JITProviderPool>(_ t: Taker, path: PricePath, providers: inout P) {
+        quoteScratch.removeAll(keepingCapacity: true)
+        rankScratch.removeAll(keepingCapacity: true)
+        let offer = AuctionOffer(order: t.id, takerAccount: t.account, takerSide: t.side, size: Quantity(raw: t.remaining),
+                                 startPrice: Price(raw: path.start), endPrice: Price(raw: path.end), steps: path.steps,
+                                 oracle: Price(raw: oracle.price), time: Timestamp(milliseconds: now))
+        providers.collectQuotes(for: offer, into: &quoteScratch)
+        for (i, q) in quoteScratch.enumerated() {
+            guard q.account != t.account, q.maxSize.raw >= config.step.raw, q.worstPrice.raw > 0 else { continue }
+            guard let s = path.firstStep(from: Swift.max(q.latency, 0), accepting: q.worstPrice.raw) else { continue }
+            let r = RankedQuote(quote: q, step: s, order: Int32(i))
+            // Insertion sort: a handful of quotes.
+            var j = rankScratch.count
+            rankScratch.append(r)
+            while j > 0 && Self.ranksBefore(r, rankScratch[j - 1], side: t.side) {
+                rankScratch[j] = rankScratch[j - 1]
+                j -= 1
+            }
+            rankScratch[j] = r
+        }
+    }
+
+    static func ranksBefore(_ a: RankedQuote, _ b: RankedQuote, side: Side) -> Bool {
+        if a.step != b.step { return a.step < b.step }
+        if a.quote.worstPrice != b.quote.worstPrice {
+            return side == .buy ? a.quote.worstPrice < b.quote.worstPrice : a.quote.worstPrice > b.quote.worstPrice
+        }
+        if a.quote.latency != b.quote.latency { return a.quote.latency < b.quote.latency }
+        return a.order < b.order
+    }
+
+    mutating func fillProvider(_ t: inout Taker, _ q: JITQuote, price: Int64, step: Int32, events: inout EventBuffer) {
+        let maxSize = q.maxSize.raw - q.maxSize.raw % config.step.raw
+        let qty = Swift.min(maxSize, t.remaining)
+        guard qty > 0 else { return }
+        ensureAccount(q.account)
+        settle(&t, maker: .provider(q.provider, q.account), makerAccount: q.account.raw, price: price, qty: qty,
+               ammQuote: nil, step: step, events: &events)
+    }
+
+    // MARK: - Book and AMM
+
+    /// Fills against the book and the AMM, best price first, while they accept `limit`.
+    /// The AMM trades only up to the next maker's price, so makers at a price see the flow first.
+    mutating func sweep(_ t: inout Taker, limit: Int64, step: Int32, useAMM: Bool, events: inout EventBuffer) {
+        let opp = t.side.opposite
+        let stepSize = config.step.raw
+        while t.remaining > 0 && !t.stopped {
+            let level = opp == .sell ? book.asks.last : book.bids.last
+            var makerPrice: Int64? = nil
+            if let level, crosses(t.side, level.price, limit) { makerPrice = level.price }
+            if useAMM, let amm, amm.isLive {
+                let a = amm.bestPrice(for: t.side).raw
+                let better = makerPrice.map { t.side == .buy ? a < $0 : a > $0 } ?? crosses(t.side, a, limit)
+                if better {
+                    let bound = makerPrice ?? limit
+                    let cap = Swift.min(amm.capacity(for: t.side, limit: Price(raw: bound), step: stepSize), t.remaining)
+                    if cap > 0 {
+                        let quote = self.amm!.execute(takerSide: t.side, qty: cap)
+                        let avg = mulDiv(quote, 1_000_000_000, cap, t.side == .buy ? .up : .down)
+                        settle(&t, maker: .amm, makerAccount: kNil, price: avg, qty: cap, ammQuote: quote, step: step, events: &events)
+                        continue
+                    }
+                }
+            }
+            guard let mp = makerPrice, let level else { break }
+            let si = Int(level.head)
+            let s = book.slots[si]
+            let makerId = OrderId(s.id)
+            if s.account == t.account.raw {
+                if config.selfTrade == .cancelTaker {
+                    t.stopped = true
+                    break
+                }
+                let rest = book.remove(makerId)
+                events.append(.cancelled(makerId, remaining: Quantity(raw: rest), reason: .selfTrade, Timestamp(milliseconds: now)))
+                cancelSibling(s.oco, events: &events)
+                continue
+            }
+            var qty = Swift.min(s.qty, t.remaining)
+            var clamped = false
+            if s.reduceOnly {
+                let pos = accountStates[Int(s.account)].base
+                let reducible = opp == .buy ? Swift.max(-pos, 0) : Swift.max(pos, 0)
+                if reducible < qty {
+                    qty = reducible
+                    clamped = true
+                }
+                if qty == 0 {
+                    let rest = book.remove(makerId)
+                    events.append(.cancelled(makerId, remaining: Quantity(raw: rest), reason: .reduceOnlyClamp, Timestamp(milliseconds: now)))
+                    cancelSibling(s.oco, events: &events)
+                    continue
+                }
+            }
+            settle(&t, maker: .order(makerId, AccountId(s.account)), makerAccount: s.account, price: mp, qty: qty,
+                   ammQuote: nil, step: step, events: &events)
+            if qty == s.qty {
+                book.remove(makerId)
+            } else if clamped {
+                let rest = book.remove(makerId)
+                events.append(.cancelled(makerId, remaining: Quantity(raw: rest - qty), reason: .reduceOnlyClamp, Timestamp(milliseconds: now)))
+            } else {
+                book.reduce(makerId, by: qty)
+            }
+            cancelSibling(s.oco, events: &events)
+        }
+    }
+
+    /// Liquidity a taker could get up to `limit` from sources it cannot fail to fill against:
+    /// the book (excluding its own and reduce-only orders), the AMM and the providers' quotes.
+    /// Conservative, so a fill-or-kill order that passes always fills in full.
+    mutating func fillable<P: JITProviderPool>(_ t: Taker, limit: Int64, useAMM: Bool, auction: Bool,
+                                                                providers: inout P, offerTime: Int64) -> Int64 {
+        var total: Int64 = 0
+        let levels = t.side == .buy ? book.asks : book.bids
+        var i = levels.count - 1
+        while i >= 0 && total < t.remaining {
+            let level = levels[i]
+            guard crosses(t.side, level.price, limit) else { break }
+            var cur = level.head
+            while cur != kNil {
+                let s = book.slots[Int(cur)]
+                if s.account != t.account.raw && !s.reduceOnly { total += s.qty }
+                cur = s.next
+            }
+            i -= 1
+        }
+        if useAMM, let amm, amm.isLive {
+            // Step-wise AMM fills can each lose up to one step to rounding: keep that slack.
+            let slack = config.step.raw * Int64(config.auction.duration + 1 + Int32(levels.count))
+            total += Swift.max(amm.capacity(for: t.side, limit: Price(raw: limit), step: config.step.raw) - slack, 0)
+        }
+        if auction {
+            let path = auctionPath(side: t.side, limit: limit)
+            rankQuotes(t, path: path, providers: &providers)
+            for r in rankScratch { total += r.quote.maxSize.raw - r.quote.maxSize.raw % config.step.raw }
+        }
+        return total
+    }
+
+    // MARK: - Settlement and fees
+
+    /// Books one fill: positions, cash, fees (to the fee pool and the insurance fund), volume,
+    /// the mark, the volume breaker, and the event.
+    mutating func settle(_ t: inout Taker, maker: Counterparty, makerAccount: UInt32, price: Int64, qty: Int64,
+                                          ammQuote: Int64?, step: Int32, events: inout EventBuffer) {
+        // Notional rounds against the taker: a buyer pays the ceiling, a seller receives the floor.
+        let notional = ammQuote ?? mulDiv(price, qty, 1_000_000_000, t.side == .buy ? .up : .down)
+        let ti = Int(t.account.raw)
+        let takerTier = tier(for: accountStates[ti].volume)
+        // Fees round up (toward the venue): against the payer, and a rebate rounds toward zero.
+        let takerFee = mulDiv(notional, takerTier.taker.raw, 1_000_000, .up)
+        var makerFee: Int64 = 0
+        let sign = t.side.sign
+        accountStates[ti].base += sign * qty
+        accountStates[ti].quote -= sign * notional + takerFee
+        accountStates[ti].volume += notional
+        accountStates[ti].fees += takerFee
+        if makerAccount != kNil {
+            let mi = Int(makerAccount)
+            makerFee = mulDiv(notional, tier(for: accountStates[mi].volume).maker.raw, 1_000_000, .up)
+            accountStates[mi].base -= sign * qty
+            accountStates[mi].quote += sign * notional - makerFee
+            accountStates[mi].volume += notional
+            accountStates[mi].fees += makerFee
+        }
+        // Net fee ≥ 0 because a rebate never exceeds the taker fee. The insurance share rounds down.
+        let net = takerFee + makerFee
+        let toInsurance = mulDiv(net, config.fees.insuranceShare.raw, 1_000_000, .down)
+        insuranceFund += toInsurance
+        feePool += net - toInsurance
+        t.remaining -= qty
+        t.filled += qty
+        oracle.mark = price
+        if let b = config.breaker { breakers.observeVolume(qty, at: now, config: b, events: &events) }
+        events.append(.fill(Fill(taker: t.id, takerAccount: t.account, takerSide: t.side, maker: maker, price: Price(raw: price),
+                                 size: Quantity(raw: qty), notional: Amount(raw: notional), takerFee: Amount(raw: takerFee),
+                                 makerFee: Amount(raw: makerFee), step: step, time: Timestamp(milliseconds: now))))
+    }
+
+    func tier(for volume: Int64) -> FeeTier {
+        let tiers = config.fees.tiers
+        var i = tiers.count - 1
+        while i > 0 && tiers[i].minVolume.raw > volume { i -= 1 }
+        return tiers[i]
+    }
+}

@@ -1,0 +1,263 @@
+import MarketCore
+
+/// The events a call produced, in order. Reuse one buffer (`removeAll(keepingCapacity: true)`)
+/// so the hot path allocates nothing.
+public typealias EventBuffer = ContiguousArray<MarketEvent>
+
+/// One perpetual market's matching core: JIT auction → price-time book → DAMM backstop, with
+/// fees, oracle guards and circuit breakers (DESIGN §4).
+///
+/// A value type driven by commands that carry their time; it does no I/O and reads no clock.
+/// Each command appends its events to the caller's buffer. Value is conserved: over all
+/// accounts, the AMM, the fee pool and the insurance fund, base and quote each sum to zero
+/// (see ``conservation``).
+public struct MatchingEngine: Sendable {
+    public let config: MarketConfig
+    public internal(set) var book: OrderBook
+    public internal(set) var amm: DAMM?
+    public internal(set) var oracle = OracleState()
+    public internal(set) var breakers = CircuitBreakers()
+    var accountStates: ContiguousArray<AccountState> = []
+    /// Net fees kept by the market: pays maker rebates (netted per fill) and AMM repegs.
+    public internal(set) var feePool: Int64 = 0
+    /// The insurance fund's balance (quote, 1e6).
+    public internal(set) var insuranceFund: Int64 = 0
+    /// The latest time seen (ms).
+    public internal(set) var now: Int64 = 0
+    public internal(set) var paused = false
+    public internal(set) var globallyPaused = false
+    /// Scratch for auctions (kept to avoid allocating per order).
+    var quoteScratch: ContiguousArray<JITQuote> = []
+    var rankScratch: ContiguousArray<RankedQuote> = []
+
+    /// Creates a market. The configuration must be valid (see ``MarketConfig/validate()``).
+    public init(config: MarketConfig, capacity: Int = 1024) {
+        precondition(config.validate().isEmpty, "invalid market config: \(config.validate())")
+        self.config = config
+        self.book = OrderBook(capacity: capacity)
+        self.amm = config.amm.map { DAMM(config: $0) }
+        quoteScratch.reserveCapacity(16)
+        rankScratch.reserveCapacity(16)
+    }
+
+    /// The state of `account` (zero if it never traded).
+    public func account(_ id: AccountId) -> AccountState {
+        Int(id.raw) < accountStates.count ? accountStates[Int(id.raw)] : AccountState()
+    }
+
+    /// Number of account slots in use (the highest account id seen + 1).
+    public var accountCount: Int { accountStates.count }
+
+    mutating func ensureAccount(_ id: AccountId) {
+        let i = Int(id.raw)
+        if i >= accountStates.count {
+            accountStates.append(contentsOf: repeatElement(AccountState(), count: i + 1 - accountStates.count))
+        }
+    }
+
+    /// Sums of base and quote over accounts, AMM, fee pool and insurance fund. Both are zero
+    /// unless value was created or destroyed.
+    public var conservation: (base: Int64, quote: Int64) {
+        var b: Int64 = 0
+        var q: Int64 = 0
+        for a in accountStates { b += a.base; q += a.quote }
+        if let amm { b += amm.base; q += amm.quote }
+        q += feePool + insuranceFund
+        return (b, q)
+    }
+
+    /// Oracle validity now.
+    public var oracleStatus: OracleStatus { oracle.status(now: now, guards: config.oracle) }
+
+    // MARK: - Commands
+
+    /// Moves time forward to `time` (never backward) and resets breakers whose cooldown passed.
+    public mutating func advance(to time: Timestamp, events: inout EventBuffer) {
+        if time.milliseconds > now { now = time.milliseconds }
+        if let b = config.breaker, breakers.isTripped {
+            breakers.resetIfDue(at: now, config: b, oracleValid: oracleStatus == .valid, events: &events)
+        }
+    }
+
+    /// Records an oracle price. Trips the oracle breaker if it is invalid, the price-move breaker
+    /// if it moved too far within the window; repegs the AMM when valid.
+    public mutating func updateOracle(price: Price, confidence: Price, at time: Timestamp, events: inout EventBuffer) {
+        advance(to: time, events: &events)
+        oracle.update(price: price.raw, confidence: confidence.raw, time: now, window: config.oracle.twapWindowMs)
+        let status = oracleStatus
+        if status != .valid { events.append(.oracle(price: price, status: status, Timestamp(milliseconds: now))) }
+        if let b = config.breaker {
+            if status != .valid && b.tripOnInvalidOracle { breakers.trip(.oracle, at: now, events: &events) }
+            if price.raw > 0 { breakers.observeOracle(price: price.raw, at: now, config: b, events: &events) }
+        }
+        if status == .valid, amm != nil {
+            amm!.onOracle(price: price.raw, confidence: confidence.raw, time: now, feePool: &feePool)
+        }
+    }
+
+    /// Pauses or resumes this market (`global: false`) or marks the venue-wide pause (`global: true`).
+    public mutating func setPaused(_ value: Bool, global: Bool, at time: Timestamp, events: inout EventBuffer) {
+        advance(to: time, events: &events)
+        if global { globallyPaused = value } else { paused = value }
+        events.append(value ? .paused(global: global, Timestamp(milliseconds: now)) : .resumed(global: global, Timestamp(milliseconds: now)))
+    }
+
+    /// Trips (or resets) the manual breaker.
+    public mutating func setManualBreaker(_ tripped: Bool, at time: Timestamp, events: inout EventBuffer) {
+        advance(to: time, events: &events)
+        if tripped { breakers.trip(.manual, at: now, events: &events) } else { breakers.resetManual(at: now, events: &events) }
+    }
+
+    /// Cancels a resting order (and its OCO sibling). Unknown ids produce a rejection event.
+    /// - Complexity: O(1) at the best level, O(log L + L) otherwise.
+    public mutating func cancel(_ id: OrderId, at time: Timestamp, events: inout EventBuffer) {
+        advance(to: time, events: &events)
+        guard book.contains(id) else {
+            events.append(.rejected(id, .unknownOrder, Timestamp(milliseconds: now)))
+            return
+        }
+        let sibling = book.oco(of: id)
+        let rest = book.remove(id)
+        events.append(.cancelled(id, remaining: Quantity(raw: rest), reason: .requested, Timestamp(milliseconds: now)))
+        cancelSibling(sibling, events: &events)
+    }
+
+    mutating func cancelSibling(_ sibling: UInt32, events: inout EventBuffer) {
+        guard sibling != kNil else { return }
+        let sid = OrderId(sibling)
+        guard book.contains(sid) else { return }
+        let rest = book.remove(sid)
+        events.append(.cancelled(sid, remaining: Quantity(raw: rest), reason: .ocoSibling, Timestamp(milliseconds: now)))
+    }
+
+    /// Places an order without JIT providers. See ``place(_:at:providers:events:)``.
+    public mutating func place(_ request: OrderRequest, at time: Timestamp, events: inout EventBuffer) {
+        var none = NoJITProviders()
+        place(request, at: time, providers: &none, events: &events)
+    }
+
+    /// Places an order: validates it (a rejection is an event), then — if it crosses — runs the
+    /// JIT auction over the book and the AMM, and rests, cancels or kills the remainder by its
+    /// type and time in force.
+    /// - Complexity: O(fills + auction steps × log) plus book insertion.
+    public mutating func place<P: JITProviderPool>(_ request: OrderRequest, at time: Timestamp, providers: inout P,
+                                                   events: inout EventBuffer) {
+        advance(to: time, events: &events)
+        var r = request
+        if let reason = validate(&r) {
+            events.append(.rejected(r.id, reason, Timestamp(milliseconds: now)))
+            return
+        }
+        events.append(.accepted(r.id, r.account, Timestamp(milliseconds: now)))
+        execute(r, providers: &providers, events: &events)
+    }
+
+    /// Amends a resting order: a pure size reduction keeps its queue position; any other change
+    /// (price, or size up) re-queues it, and it may then trade as a taker.
+    public mutating func amend(_ id: OrderId, price: Price?, size: Quantity?, at time: Timestamp, events: inout EventBuffer) {
+        advance(to: time, events: &events)
+        guard let o = book.order(id) else {
+            events.append(.rejected(id, .unknownOrder, Timestamp(milliseconds: now)))
+            return
+        }
+        let newPrice = price ?? o.price
+        let newSize = size ?? o.remaining
+        if newPrice == o.price && newSize < o.remaining {
+            if let reason = checkSize(newSize) {
+                events.append(.rejected(id, reason, Timestamp(milliseconds: now)))
+                return
+            }
+            book.reduce(id, by: o.remaining.raw - newSize.raw)
+            events.append(.amended(id, price: newPrice, size: newSize, keptPriority: true, Timestamp(milliseconds: now)))
+            return
+        }
+        var r = OrderRequest(id: id, account: o.account, side: o.side, type: .limit, price: newPrice, size: newSize,
+                             tif: .gtc, postOnly: o.postOnly, reduceOnly: o.reduceOnly, ocoWith: nil)
+        // Validated while the original still rests, so a refused amend leaves it untouched.
+        if let reason = validate(&r, amending: true) {
+            events.append(.rejected(id, reason, Timestamp(milliseconds: now)))
+            return
+        }
+        let sibling = book.oco(of: id)
+        book.remove(id)
+        if sibling != kNil, book.contains(OrderId(sibling)) {
+            book.setOco(OrderId(sibling), kNil)
+            r.ocoWith = OrderId(sibling)
+        }
+        events.append(.amended(id, price: newPrice, size: newSize, keptPriority: false, Timestamp(milliseconds: now)))
+        var none = NoJITProviders()
+        execute(r, providers: &none, events: &events)
+    }
+
+    // MARK: - Validation
+
+    func checkSize(_ size: Quantity) -> RejectReason? {
+        if size.raw <= 0 { return .invalidSize }
+        if size.raw % config.step.raw != 0 { return .offStep }
+        if size < config.minSize { return .belowMinSize }
+        return nil
+    }
+
+    /// Checks an order against the market's rules; may cut a reduce-only order to the position.
+    mutating func validate(_ r: inout OrderRequest, amending: Bool = false) -> RejectReason? {
+        if paused || globallyPaused { return .marketPaused }
+        if !amending && book.contains(r.id) { return .duplicateId }
+        if let reason = checkSize(r.size) { return reason }
+        if r.type == .limit {
+            if r.price.raw <= 0 { return .invalidPrice }
+            if r.price.raw % config.tick.raw != 0 { return .offTick }
+        } else {
+            if r.price.raw < 0 { return .invalidPrice }
+            if r.price.raw > 0 && r.price.raw % config.tick.raw != 0 { return .offTick }
+        }
+        if r.postOnly && (r.type != .limit || r.tif != .gtc) { return .postOnlyNotLimit }
+        if let sib = r.ocoWith {
+            guard sib != r.id, book.contains(sib), book.oco(of: sib) == kNil else { return .ocoUnknownSibling }
+        }
+        ensureAccount(r.account)
+        if r.reduceOnly {
+            let pos = accountStates[Int(r.account.raw)].base
+            let reducible = r.side == .buy ? Swift.max(-pos, 0) : Swift.max(pos, 0)
+            if reducible == 0 { return .reduceOnlyNoPosition }
+            if r.size.raw > reducible {
+                // Cut to the position (rounded down to a step so it never flips it).
+                let cut = reducible - reducible % config.step.raw
+                if cut <= 0 { return .reduceOnlyWouldIncrease }
+                r.size = Quantity(raw: cut)
+            }
+        }
+        let crosses = isTaker(r)
+        if r.postOnly && crosses.book { return .postOnlyWouldCross }
+        if crosses.any && !r.postOnly {
+            if breakers.isTripped && !r.reduceOnly { return .breakerTripped }
+            if config.needsOracle && !breakers.isTripped {
+                switch oracleStatus {
+                case .valid: break
+                case .missing: return .noOracle
+                default: return .oracleInvalid
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Whether an order would take liquidity: it crosses the book, the AMM, or (with an auction) the oracle.
+    func isTaker(_ r: OrderRequest) -> (book: Bool, any: Bool) {
+        let opp = r.side.opposite
+        let bookCross: Bool
+        if let best = book.best(opp) {
+            bookCross = r.type == .market || crosses(r.side, best.raw, r.price.raw)
+        } else {
+            bookCross = false
+        }
+        if r.type == .market || bookCross { return (bookCross, true) }
+        if let amm, amm.isLive, crosses(r.side, amm.bestPrice(for: r.side).raw, r.price.raw) { return (false, true) }
+        if config.auction.duration > 0 && oracle.hasValue && crosses(r.side, oracle.price, r.price.raw) { return (false, true) }
+        return (false, false)
+    }
+
+    /// Whether a taker on `side` with limit `limit` accepts `price`.
+    func crosses(_ side: Side, _ price: Int64, _ limit: Int64) -> Bool {
+        side == .buy ? price <= limit : price >= limit
+    }
+}

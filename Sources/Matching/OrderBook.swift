@@ -1,0 +1,229 @@
+import MarketCore
+
+/// "No slot" / "no order" marker for the intrusive links.
+let kNil: UInt32 = .max
+
+/// A resting order, stored in the book's slot pool. Links are slot indices (an intrusive FIFO per level).
+struct Slot: Sendable {
+    var price: Int64
+    var qty: Int64
+    var id: UInt32
+    var account: UInt32
+    var prev: UInt32
+    var next: UInt32
+    /// The OCO sibling's order id, or `kNil`.
+    var oco: UInt32
+    var side: Side
+    var reduceOnly: Bool
+    var postOnly: Bool
+}
+
+/// One price level: its FIFO (head is first in time) and aggregates.
+struct Level: Sendable {
+    /// `price` for bids, `-price` for asks, so both sides sort ascending with the best level last.
+    var key: Int64
+    var head: UInt32
+    var tail: UInt32
+    var qty: Int64
+    var count: UInt32
+    var price: Int64 { key < 0 ? -key : key }
+}
+
+/// A resting order as seen from outside the book.
+public struct RestingOrder: Sendable, Hashable {
+    public var id: OrderId
+    public var account: AccountId
+    public var side: Side
+    public var price: Price
+    public var remaining: Quantity
+    public var reduceOnly: Bool
+    public var postOnly: Bool
+    public var ocoWith: OrderId?
+}
+
+/// A price-time priority limit order book for one market.
+///
+/// Layout (see `reference/swift-performance.md`): orders live in a value-type slot pool with
+/// `UInt32` links and a LIFO free list; order ids map to slots through a dense array; each side
+/// is a sorted array of levels with the best level **last**, so the common operations near the
+/// touch (add at the best level, remove the best level) are O(1) and no operation allocates once
+/// the pools have grown to the book's peak size.
+public struct OrderBook: Sendable {
+    var slots: ContiguousArray<Slot> = []
+    var freeSlots: ContiguousArray<UInt32> = []
+    var idToSlot: ContiguousArray<UInt32> = []
+    /// `sides[0]` bids, `sides[1]` asks; each ascending by key, best last.
+    var bids: ContiguousArray<Level> = []
+    var asks: ContiguousArray<Level> = []
+    /// Number of resting orders.
+    public private(set) var count: Int = 0
+
+    /// Creates an empty book with room for `capacity` resting orders before it grows.
+    public init(capacity: Int = 1024) {
+        slots.reserveCapacity(capacity)
+        freeSlots.reserveCapacity(capacity)
+        idToSlot.reserveCapacity(capacity)
+        bids.reserveCapacity(256)
+        asks.reserveCapacity(256)
+    }
+
+    static func key(_ side: Side, _ price: Int64) -> Int64 { side == .buy ? price : -price }
+
+    /// The best (highest) bid price, if any.
+    public var bestBid: Price? { bids.last.map { Price(raw: $0.key) } }
+    /// The best (lowest) ask price, if any.
+    public var bestAsk: Price? { asks.last.map { Price(raw: -$0.key) } }
+    /// The best price on `side`.
+    public func best(_ side: Side) -> Price? { side == .buy ? bestBid : bestAsk }
+
+    /// Whether `id` rests in the book.
+    public func contains(_ id: OrderId) -> Bool {
+        Int(id.raw) < idToSlot.count && idToSlot[Int(id.raw)] != kNil
+    }
+
+    /// The resting order `id`: side, price, remaining size, account.
+    public func order(_ id: OrderId) -> RestingOrder? {
+        guard contains(id) else { return nil }
+        let s = slots[Int(idToSlot[Int(id.raw)])]
+        return RestingOrder(id: id, account: AccountId(s.account), side: s.side, price: Price(raw: s.price),
+                            remaining: Quantity(raw: s.qty), reduceOnly: s.reduceOnly, postOnly: s.postOnly,
+                            ocoWith: s.oco == kNil ? nil : OrderId(s.oco))
+    }
+
+    /// Total resting size at `price` on `side` (zero if no level).
+    public func depth(_ side: Side, at price: Price) -> Quantity {
+        let (found, i) = find(side, Self.key(side, price.raw))
+        guard found else { return .zero }
+        return Quantity(raw: side == .buy ? bids[i].qty : asks[i].qty)
+    }
+
+    /// Levels from the best outward: (price, total size, order count).
+    public func levels(_ side: Side) -> [(price: Price, size: Quantity, orders: Int)] {
+        (side == .buy ? bids : asks).reversed().map { (Price(raw: $0.price), Quantity(raw: $0.qty), Int($0.count)) }
+    }
+
+    /// Binary search for `key` among one side's levels (ascending). Checks the best level first.
+    func find(_ side: Side, _ key: Int64) -> (found: Bool, index: Int) {
+        side == .buy ? Self.search(bids, key) : Self.search(asks, key)
+    }
+
+    static func search(_ levels: ContiguousArray<Level>, _ key: Int64) -> (Bool, Int) {
+        var hi = levels.count
+        if hi > 0 {
+            let lastKey = levels[hi - 1].key
+            if lastKey == key { return (true, hi - 1) }
+            if lastKey < key { return (false, hi) }
+        }
+        var lo = 0
+        while lo < hi {
+            let mid = (lo &+ hi) >> 1
+            let k = levels[mid].key
+            if k == key { return (true, mid) }
+            if k < key { lo = mid &+ 1 } else { hi = mid }
+        }
+        return (false, lo)
+    }
+
+    // MARK: - Mutation
+
+    /// Appends an order at the tail of its price level (no matching).
+    /// - Complexity: O(1) at the best level, O(log L + L) when a new inner level is created.
+    mutating func insert(id: OrderId, account: AccountId, side: Side, price: Int64, qty: Int64,
+                                          reduceOnly: Bool, postOnly: Bool, oco: UInt32) {
+        let slotIndex: UInt32
+        let slot = Slot(price: price, qty: qty, id: id.raw, account: account.raw, prev: kNil, next: kNil,
+                        oco: oco, side: side, reduceOnly: reduceOnly, postOnly: postOnly)
+        if let free = freeSlots.popLast() {
+            slotIndex = free
+            slots[Int(free)] = slot
+        } else {
+            slotIndex = UInt32(slots.count)
+            slots.append(slot)
+        }
+        let idi = Int(id.raw)
+        if idi >= idToSlot.count {
+            let grow = Swift.max(idi + 1 - idToSlot.count, idToSlot.count)
+            idToSlot.append(contentsOf: repeatElement(kNil, count: grow))
+        }
+        idToSlot[idi] = slotIndex
+        let key = Self.key(side, price)
+        if side == .buy {
+            Self.link(&bids, &slots, key: key, slot: slotIndex, qty: qty)
+        } else {
+            Self.link(&asks, &slots, key: key, slot: slotIndex, qty: qty)
+        }
+        count += 1
+    }
+
+    static func link(_ levels: inout ContiguousArray<Level>, _ slots: inout ContiguousArray<Slot>,
+                                key: Int64, slot: UInt32, qty: Int64) {
+        let (found, i) = search(levels, key)
+        if found {
+            let tail = levels[i].tail
+            slots[Int(tail)].next = slot
+            slots[Int(slot)].prev = tail
+            levels[i].tail = slot
+            levels[i].qty += qty
+            levels[i].count += 1
+        } else {
+            levels.insert(Level(key: key, head: slot, tail: slot, qty: qty, count: 1), at: i)
+        }
+    }
+
+    /// Removes a resting order. Returns its remaining size.
+    /// - Complexity: O(1) at the best level, O(log L + L) when an inner level empties.
+    @discardableResult
+    mutating func remove(_ id: OrderId) -> Int64 {
+        let si = idToSlot[Int(id.raw)]
+        let s = slots[Int(si)]
+        let key = Self.key(s.side, s.price)
+        if s.side == .buy {
+            Self.unlink(&bids, &slots, key: key, slot: si, qty: s.qty)
+        } else {
+            Self.unlink(&asks, &slots, key: key, slot: si, qty: s.qty)
+        }
+        idToSlot[Int(id.raw)] = kNil
+        freeSlots.append(si)
+        count -= 1
+        return s.qty
+    }
+
+    static func unlink(_ levels: inout ContiguousArray<Level>, _ slots: inout ContiguousArray<Slot>,
+                                  key: Int64, slot: UInt32, qty: Int64) {
+        let (found, i) = search(levels, key)
+        precondition(found, "order's level missing")
+        let prev = slots[Int(slot)].prev
+        let next = slots[Int(slot)].next
+        if prev != kNil { slots[Int(prev)].next = next } else { levels[i].head = next }
+        if next != kNil { slots[Int(next)].prev = prev } else { levels[i].tail = prev }
+        levels[i].count -= 1
+        levels[i].qty -= qty
+        if levels[i].count == 0 {
+            if i == levels.count - 1 { levels.removeLast() } else { levels.remove(at: i) }
+        }
+    }
+
+    /// Reduces a resting order's size in place (keeps its queue position).
+    mutating func reduce(_ id: OrderId, by delta: Int64) {
+        let si = Int(idToSlot[Int(id.raw)])
+        let s = slots[si]
+        precondition(delta > 0 && delta < s.qty, "reduce must leave a positive size")
+        slots[si].qty -= delta
+        let key = Self.key(s.side, s.price)
+        if s.side == .buy {
+            let (_, i) = Self.search(bids, key); bids[i].qty -= delta
+        } else {
+            let (_, i) = Self.search(asks, key); asks[i].qty -= delta
+        }
+    }
+
+    /// Sets the OCO link of a resting order.
+    mutating func setOco(_ id: OrderId, _ sibling: UInt32) {
+        slots[Int(idToSlot[Int(id.raw)])].oco = sibling
+    }
+
+    /// The OCO sibling of a resting order, if any.
+    func oco(of id: OrderId) -> UInt32 {
+        slots[Int(idToSlot[Int(id.raw)])].oco
+    }
+}

@@ -1,0 +1,232 @@
+import ArgumentParser
+import Foundation
+import MarketCore
+import Matching
+
+/// `mmvault match`: order events in, market events out (JSON lines).
+struct MatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "match",
+        abstract: "Run order events (JSON lines) through one market's matching core and print the resulting events.",
+        discussion: """
+        Input ops (one JSON object per line; decimals as strings; ts in milliseconds, never decreasing):
+          {"op":"place","id":"o1","account":"a1","side":"buy","type":"limit","price":"100.5","size":"2","tif":"gtc","postOnly":false,"reduceOnly":false,"ts":1}
+          {"op":"cancel","id":"o1","ts":2}
+          {"op":"amend","id":"o1","price":"100.6","size":"1","ts":3}
+          {"op":"oracle","price":"100.4","confidence":"0.01","ts":3}
+          {"op":"pause","scope":"market"|"global","ts":4}   {"op":"resume",...}
+          {"op":"breaker","trip":true,"ts":5}   {"op":"advance","ts":6}
+        Output events: accepted, rejected, fill, cancelled, amended, auction_start, auction_end,
+        breaker_trip, breaker_reset, oracle (invalid updates), paused, resumed.
+        A malformed line stops the run with an error naming the line and field (exit code 2).
+        """
+    )
+
+    @Argument(help: "Input file of JSON lines, or '-' for stdin.")
+    var input: String = "-"
+
+    @Option(name: .long, help: "Market configuration (JSON). Default: a plain price-time book, tick 0.01, step 0.001.")
+    var market: String?
+
+    @Flag(name: .long, help: "Print a summary (fills, volume, fee pool, insurance fund, conservation) to stderr at the end.")
+    var summary = false
+
+    func run() throws {
+        do {
+            let file = try market.map(MarketFile.load) ?? MarketFile.default
+            var session = MatchSession(file: file)
+            var out = OutputBuffer()
+            var lineNo = 0
+            do {
+                for line in try readLines(input) {
+                    lineNo += 1
+                    if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
+                    try session.apply(line: line, number: lineNo, out: &out)
+                }
+            } catch {
+                out.flush()
+                throw error
+            }
+            out.flush()
+            if summary { FileHandle.standardError.write(Data((session.summary() + "\n").utf8)) }
+        } catch let e as InputError {
+            FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Maps text ids to dense ids, drives one engine, and renders its events.
+struct MatchSession {
+    var engine: MatchingEngine
+    var providers: [FixedEdgeProvider]
+    var orderIds: [String: UInt32] = [:]
+    var orderNames: [String] = []
+    var accountIds: [String: UInt32] = [:]
+    var accountNames: [String] = []
+    var providerNames: [String] = []
+    var events = EventBuffer()
+    var lastTs: Int64 = .min
+    let priceDecimals: Int
+    let sizeDecimals: Int
+    var fills = 0
+
+    init(file: MarketFile) {
+        engine = MatchingEngine(config: file.config)
+        priceDecimals = file.config.tick.significantDecimals
+        sizeDecimals = file.config.step.significantDecimals
+        providers = []
+        for (i, p) in file.providers.enumerated() {
+            providerNames.append(p.name)
+            let account = AccountId(0)
+            providers.append(FixedEdgeProvider(id: ProviderId(UInt32(i)), account: account, edge: p.edge, maxSize: p.maxSize, latency: p.latency))
+        }
+        for (i, p) in file.providers.enumerated() { providers[i].account = accountId(p.account) }
+    }
+
+    mutating func orderId(_ name: String) -> OrderId {
+        if let id = orderIds[name] { return OrderId(id) }
+        let id = UInt32(orderNames.count)
+        orderIds[name] = id
+        orderNames.append(name)
+        return OrderId(id)
+    }
+
+    mutating func accountId(_ name: String) -> AccountId {
+        if let id = accountIds[name] { return AccountId(id) }
+        let id = UInt32(accountNames.count)
+        accountIds[name] = id
+        accountNames.append(name)
+        return AccountId(id)
+    }
+
+    mutating func apply(line: Substring, number: Int, out: inout OutputBuffer) throws {
+        var f = try JSONFields.parseObject(line, context: "line \(number)")
+        let op = try f.string("op")
+        let tsRaw = try f.int("ts")
+        guard tsRaw >= 0 else { throw f.fail("ts", "expected a non-negative integer (milliseconds)") }
+        guard tsRaw >= lastTs else { throw f.fail("ts", "must not decrease (previous \(lastTs))") }
+        let ts = Timestamp(milliseconds: tsRaw)
+        events.removeAll(keepingCapacity: true)
+        switch op {
+        case "place":
+            let id = try f.string("id")
+            let account = try f.string("account")
+            let side: Side
+            switch try f.string("side") {
+            case "buy": side = .buy
+            case "sell": side = .sell
+            default: throw f.fail("side", "expected \"buy\" or \"sell\"")
+            }
+            let type: OrderType
+            switch try f.optionalString("type") ?? "limit" {
+            case "limit": type = .limit
+            case "market": type = .market
+            default: throw f.fail("type", "expected \"limit\" or \"market\"")
+            }
+            let price: Price
+            if type == .limit {
+                price = try f.decimal("price", Price.self)
+            } else {
+                price = try f.optionalDecimal("price", Price.self) ?? .zero
+            }
+            let size = try f.decimal("size", Quantity.self)
+            let tif: TimeInForce
+            switch try f.optionalString("tif") ?? (type == .market ? "ioc" : "gtc") {
+            case "gtc": tif = .gtc
+            case "ioc": tif = .ioc
+            case "fok": tif = .fok
+            default: throw f.fail("tif", "expected \"gtc\", \"ioc\" or \"fok\"")
+            }
+            let postOnly = try f.bool("postOnly", default: false)
+            let reduceOnly = try f.bool("reduceOnly", default: false)
+            let oco = try f.optionalString("oco")
+            try f.rejectUnknown()
+            let request = OrderRequest(id: orderId(id), account: accountId(account), side: side, type: type, price: price,
+                                       size: size, tif: tif, postOnly: postOnly, reduceOnly: reduceOnly,
+                                       ocoWith: oco.map { orderId($0) })
+            engine.place(request, at: ts, providers: &providers, events: &events)
+        case "cancel":
+            let id = try f.string("id")
+            try f.rejectUnknown()
+            engine.cancel(orderId(id), at: ts, events: &events)
+        case "amend":
+            let id = try f.string("id")
+            let price = try f.optionalDecimal("price", Price.self)
+            let size = try f.optionalDecimal("size", Quantity.self)
+            guard price != nil || size != nil else { throw f.fail("price", "an amend needs a new price or size") }
+            try f.rejectUnknown()
+            engine.amend(orderId(id), price: price, size: size, at: ts, events: &events)
+        case "oracle":
+            let price = try f.decimal("price", Price.self)
+            let confidence = try f.optionalDecimal("confidence", Price.self) ?? .zero
+            guard confidence.raw >= 0 else { throw f.fail("confidence", "must not be negative") }
+            try f.rejectUnknown()
+            engine.updateOracle(price: price, confidence: confidence, at: ts, events: &events)
+        case "pause", "resume":
+            let scope = try f.optionalString("scope") ?? "market"
+            guard scope == "market" || scope == "global" else { throw f.fail("scope", "expected \"market\" or \"global\"") }
+            try f.rejectUnknown()
+            engine.setPaused(op == "pause", global: scope == "global", at: ts, events: &events)
+        case "breaker":
+            let trip = try f.bool("trip", default: true)
+            try f.rejectUnknown()
+            engine.setManualBreaker(trip, at: ts, events: &events)
+        case "advance":
+            try f.rejectUnknown()
+            engine.advance(to: ts, events: &events)
+        default:
+            throw f.fail("op", "unknown op \"\(op)\" (expected place, cancel, amend, oracle, pause, resume, breaker, advance)")
+        }
+        lastTs = tsRaw
+        for e in events { out.line(render(e)) }
+    }
+
+    func p(_ x: Price) -> String { "\"" + x.formatted(minimumDecimals: priceDecimals) + "\"" }
+    func q(_ x: Quantity) -> String { "\"" + x.formatted(minimumDecimals: sizeDecimals) + "\"" }
+    func a(_ x: Amount) -> String { "\"" + x.formatted(minimumDecimals: 2) + "\"" }
+    func o(_ id: OrderId) -> String { jsonString(orderNames[Int(id.raw)]) }
+    func acc(_ id: AccountId) -> String { jsonString(accountNames[Int(id.raw)]) }
+
+    mutating func render(_ e: MarketEvent) -> String {
+        switch e {
+        case let .accepted(id, account, ts):
+            return #"{"event":"accepted","id":\#(o(id)),"account":\#(acc(account)),"ts":\#(ts)}"#
+        case let .rejected(id, reason, ts):
+            return #"{"event":"rejected","id":\#(o(id)),"reason":"\#(reason)","ts":\#(ts)}"#
+        case let .fill(f):
+            fills += 1
+            let maker: String
+            let makerAccount: String
+            switch f.maker {
+            case let .order(id, account): maker = o(id); makerAccount = acc(account)
+            case let .provider(id, account): maker = jsonString(providerNames[Int(id.raw)]); makerAccount = acc(account)
+            case .amm: maker = "\"amm\""; makerAccount = "\"amm\""
+            }
+            return #"{"event":"fill","taker":\#(o(f.taker)),"takerAccount":\#(acc(f.takerAccount)),"side":"\#(f.takerSide)","maker":\#(maker),"makerAccount":\#(makerAccount),"price":\#(p(f.price)),"size":\#(q(f.size)),"notional":\#(a(f.notional)),"takerFee":\#(a(f.takerFee)),"makerFee":\#(a(f.makerFee)),"step":\#(f.step),"ts":\#(f.time)}"#
+        case let .cancelled(id, remaining, reason, ts):
+            return #"{"event":"cancelled","id":\#(o(id)),"remaining":\#(q(remaining)),"reason":"\#(reason)","ts":\#(ts)}"#
+        case let .amended(id, price, size, kept, ts):
+            return #"{"event":"amended","id":\#(o(id)),"price":\#(p(price)),"size":\#(q(size)),"keptPriority":\#(kept),"ts":\#(ts)}"#
+        case let .auctionStart(id, side, start, end, steps, ts):
+            return #"{"event":"auction_start","id":\#(o(id)),"side":"\#(side)","start":\#(p(start)),"end":\#(p(end)),"steps":\#(steps),"ts":\#(ts)}"#
+        case let .auctionEnd(id, filled, ts):
+            return #"{"event":"auction_end","id":\#(o(id)),"filled":\#(q(filled)),"ts":\#(ts)}"#
+        case let .breakerTrip(kind, ts):
+            return #"{"event":"breaker_trip","kind":"\#(kind)","ts":\#(ts)}"#
+        case let .breakerReset(kind, ts):
+            return #"{"event":"breaker_reset","kind":"\#(kind)","ts":\#(ts)}"#
+        case let .oracle(price, status, ts):
+            return #"{"event":"oracle","price":\#(p(price)),"status":"\#(status)","ts":\#(ts)}"#
+        case let .paused(global, ts):
+            return #"{"event":"paused","scope":"\#(global ? "global" : "market")","ts":\#(ts)}"#
+        case let .resumed(global, ts):
+            return #"{"event":"resumed","scope":"\#(global ? "global" : "market")","ts":\#(ts)}"#
+        }
+    }
+
+    func summary() -> String {
+        let c = engine.conservation
+        return "fills=\(fills) resting=\(engine.book.count) feePool=\(Amount(raw: engine.feePool)) insuranceFund=\(Amount(raw: engine.insuranceFund)) baseSum=\(c.base) quoteSum=\(c.quote)"
+    }
+}

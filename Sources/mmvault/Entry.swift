@@ -1,0 +1,9 @@
+import VaultCLI
+
+/// Thin entry point: every command lives in `VaultCLI`.
+@main
+enum Entry {
+    static func main() {
+        MMVaultCommand.main()
+    }
+}
