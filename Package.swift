@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "mmvault", targets: ["mmvault"]),
         .library(name: "MarketCore", targets: ["MarketCore"]),
         .library(name: "Matching", targets: ["Matching"]),
+        .library(name: "VaultLedger", targets: ["VaultLedger"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,8 +22,9 @@ let package = Package(
     targets: [
         .target(name: "MarketCore"),
         .target(name: "Matching", dependencies: ["MarketCore"]),
+        .target(name: "VaultLedger", dependencies: ["MarketCore"]),
         .target(name: "VaultCLI", dependencies: [
-            "MarketCore", "Matching",
+            "MarketCore", "Matching", "VaultLedger",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mmvault", dependencies: ["VaultCLI"]),
@@ -31,6 +33,9 @@ let package = Package(
         ]),
         .testTarget(name: "MatchingTests", dependencies: [
             "MarketCore", "Matching", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "VaultLedgerTests", dependencies: [
+            "MarketCore", "VaultLedger", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
     ]
 )

@@ -1,0 +1,6 @@
+import Testing
+import VaultLedger
+
+@Test func ledgerModuleLinks() {
+    #expect(String(describing: VaultLedgerModule.self) == "VaultLedgerModule")
+}
