@@ -97,7 +97,8 @@ public struct DAMM: Sendable {
     public var sqrtK: Quantity { Quantity(raw: Int64(isqrt(k, .down))) }
 
     /// The curve's mid price.
-    public var midPrice: Price { Price(raw: Int64(quoteReserve * Int128(peg) / baseReserve)) }
+    public var midPrice: Price { Price(raw: midPriceRaw) }
+    var midPriceRaw: Int64 { isLive ? Int64(quoteReserve * Int128(peg) / baseReserve) : 0 }
 
     /// The marginal price a taker on `side` meets first: the ask for a buyer (rounded up), the bid for a seller (rounded down).
     public func bestPrice(for takerSide: Side) -> Price {
@@ -112,16 +113,17 @@ public struct DAMM: Sendable {
     }
 
     /// How much base a taker on `side` can trade before the marginal price passes `limit`,
-    /// also cut at the price-impact threshold; a multiple of `step`.
+    /// also cut where the mid would move more than the price-impact threshold away from
+    /// `impactReference` (the mid when the taker arrived; 0 = the mid now); a multiple of `step`.
     /// - Complexity: O(1) (one integer square root).
-    public func capacity(for takerSide: Side, limit: Price, step: Int64) -> Int64 {
+    public func capacity(for takerSide: Side, limit: Price, step: Int64, impactReference: Int64 = 0) -> Int64 {
         guard isLive, limit.raw > 0 else { return 0 }
-        let mid0Num = quoteReserve * Int128(peg)  // mid0 = mid0Num / B
+        let ref = Int128(impactReference > 0 ? impactReference : midPriceRaw)
         let scale: Int128 = 1_000_000
         if takerSide == .buy {
-            // Mid after the fill may not exceed limit / (1 + askSpread) nor mid0 × (1 + impact).
+            // Mid after the fill may not exceed limit / (1 + askSpread) nor ref × (1 + impact).
             let lm = mulDiv128(Int128(limit.raw) * scale, scale + Int128(askSpread), .down)
-            let impact = mulDiv128(mid0Num * (scale + Int128(config.priceImpactThreshold.raw)), baseReserve * scale, .down)
+            let impact = mulDiv128(ref * (scale + Int128(config.priceImpactThreshold.raw)), scale, .down)
             let cap = Swift.min(lm, impact)
             guard cap > 0 else { return 0 }
             // B'² ≥ k × peg / cap  →  B' = ceil(sqrt(ceil(ceil(k / cap) × peg)))  (rounded against the taker)
@@ -131,9 +133,9 @@ public struct DAMM: Sendable {
             let r = Int64(Swift.min(room, Int128(Int64.max / 2)))
             return r - r % step
         } else {
-            // Mid after the fill may not fall below limit / (1 − bidSpread) nor mid0 × (1 − impact).
+            // Mid after the fill may not fall below limit / (1 − bidSpread) nor ref × (1 − impact).
             let lm = mulDiv128(Int128(limit.raw) * scale, scale - Int128(bidSpread), .up)
-            let impact = mulDiv128(mid0Num * (scale - Int128(config.priceImpactThreshold.raw)), baseReserve * scale, .up)
+            let impact = mulDiv128(ref * (scale - Int128(config.priceImpactThreshold.raw)), scale, .up)
             let floorMid = Swift.max(lm, impact)
             guard floorMid > 0 else { return 0 }
             let bMax = isqrt(mulDiv128(k, floorMid, .down) * Int128(peg), .down)

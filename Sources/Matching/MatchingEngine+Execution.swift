@@ -57,6 +57,8 @@ extension MatchingEngine {
         var t = Taker(id: r.id, account: r.account, side: r.side, remaining: r.size.raw, reduceOnly: r.reduceOnly)
         let taking = r.postOnly ? false : isTaker(r).any
         if taking {
+            // Price impact is measured from the AMM's mid when this order arrived.
+            ammImpactReference = amm?.midPriceRaw ?? 0
             let restricted = breakers.isTripped  // only reduce-only reaches here: book only
             let duration = config.auction.duration
             var limit = r.type == .limit ? r.price.raw : (r.price.raw > 0 ? r.price.raw : (r.side == .buy ? Int64.max : 0))
@@ -210,7 +212,7 @@ extension MatchingEngine {
                 let better = makerPrice.map { t.side == .buy ? a < $0 : a > $0 } ?? crosses(t.side, a, limit)
                 if better {
                     let bound = makerPrice ?? limit
-                    let cap = Swift.min(amm.capacity(for: t.side, limit: Price(raw: bound), step: stepSize), t.remaining)
+                    let cap = Swift.min(amm.capacity(for: t.side, limit: Price(raw: bound), step: stepSize, impactReference: ammImpactReference), t.remaining)
                     if cap > 0 {
                         let quote = self.amm!.execute(takerSide: t.side, qty: cap)
                         let avg = mulDiv(quote, 1_000_000_000, cap, t.side == .buy ? .up : .down)
@@ -285,7 +287,7 @@ extension MatchingEngine {
         if useAMM, let amm, amm.isLive {
             // Step-wise AMM fills can each lose up to one step to rounding: keep that slack.
             let slack = config.step.raw * Int64(config.auction.duration + 1 + Int32(levels.count))
-            total += Swift.max(amm.capacity(for: t.side, limit: Price(raw: limit), step: config.step.raw) - slack, 0)
+            total += Swift.max(amm.capacity(for: t.side, limit: Price(raw: limit), step: config.step.raw, impactReference: ammImpactReference) - slack, 0)
         }
         if auction {
             let path = auctionPath(side: t.side, limit: limit)
@@ -329,6 +331,7 @@ extension MatchingEngine {
         t.remaining -= qty
         t.filled += qty
         oracle.mark = price
+        oracle.markTime = now
         if let b = config.breaker { breakers.observeVolume(qty, at: now, config: b, events: &events) }
         events.append(.fill(Fill(taker: t.id, takerAccount: t.account, takerSide: t.side, maker: maker, price: Price(raw: price),
                                  size: Quantity(raw: qty), notional: Amount(raw: notional), takerFee: Amount(raw: takerFee),

@@ -29,6 +29,8 @@ public struct MatchingEngine: Sendable {
     /// Scratch for auctions (kept to avoid allocating per order).
     var quoteScratch: ContiguousArray<JITQuote> = []
     var rankScratch: ContiguousArray<RankedQuote> = []
+    /// The AMM mid (price raw) when the current taker order arrived.
+    var ammImpactReference: Int64 = 0
 
     /// Creates a market. The configuration must be valid (see ``MarketConfig/validate()``).
     public init(config: MarketConfig, capacity: Int = 1024) {
@@ -92,6 +94,9 @@ public struct MatchingEngine: Sendable {
         }
         if status == .valid, amm != nil {
             amm!.onOracle(price: price.raw, confidence: confidence.raw, time: now, feePool: &feePool)
+        }
+        if status == .valid, let b = config.breaker, breakers.isTripped {
+            breakers.resetIfDue(at: now, config: b, oracleValid: true, events: &events)
         }
     }
 

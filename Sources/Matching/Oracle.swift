@@ -10,6 +10,9 @@ public struct OracleState: Sendable {
     public private(set) var twap: Int64 = 0
     /// Last trade price (the mark), or 0 before the first trade.
     public internal(set) var mark: Int64 = 0
+    /// When the mark was set. A mark older than the staleness limit is ignored, so a market
+    /// halted by a divergence can recover once the oracle is fresh again.
+    public internal(set) var markTime: Int64 = .min
 
     public init() {}
 
@@ -35,7 +38,8 @@ public struct OracleState: Sendable {
         if price <= 0 { return .nonPositive }
         if twap > 0 && mulDiv(abs(price - twap), 1_000_000, twap, .down) > guards.maxTwapDivergence.raw { return .tooVolatile }
         if mulDiv(confidence, 1_000_000, price, .down) > guards.maxConfidence.raw { return .tooUncertain }
-        if mark > 0 && mulDiv(abs(mark - price), 1_000_000, price, .down) > guards.maxMarkDivergence.raw { return .markDivergent }
+        if mark > 0 && now - markTime <= guards.maxStalenessMs
+            && mulDiv(abs(mark - price), 1_000_000, price, .down) > guards.maxMarkDivergence.raw { return .markDivergent }
         if now - time > guards.maxStalenessMs { return .stale }
         return .valid
     }
