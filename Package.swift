@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 // Layers (DESIGN.md §2): a target imports only targets of a lower layer.
@@ -39,3 +40,16 @@ let package = Package(
         ]),
     ]
 )
+
+// Benchmarks (package-benchmark) stay out of the default build so CI stays fast:
+//   MMVAULT_BENCHMARKS=1 swift package --scratch-path .build-bench benchmark
+if ProcessInfo.processInfo.environment["MMVAULT_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "MatchingBenchmarks",
+            dependencies: ["MarketCore", "Matching", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/MatchingBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
+}

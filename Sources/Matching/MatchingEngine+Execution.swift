@@ -39,23 +39,24 @@ struct PricePath {
     /// The first step ≥ `from` at which the price accepts `level` (a buyer's price ≥ level,
     /// a seller's ≤ level), or nil. The path is monotone, so a binary search.
     func firstStep(from: Int32, accepting level: Int64) -> Int32? {
-        let ok: (Int64) -> Bool = side == .buy ? { $0 >= level } : { $0 <= level }
-        if from > steps || !ok(price(at: steps)) { return nil }
-        var lo = from
+        if from > steps || !accepts(price(at: steps), level) { return nil }
+        if accepts(price(at: from), level) { return from }
+        var lo = from + 1
         var hi = steps
         while lo < hi {
             let mid = (lo + hi) / 2
-            if ok(price(at: mid)) { hi = mid } else { lo = mid + 1 }
+            if accepts(price(at: mid), level) { hi = mid } else { lo = mid + 1 }
         }
         return lo
     }
+
+    @inline(__always) func accepts(_ p: Int64, _ level: Int64) -> Bool { side == .buy ? p >= level : p <= level }
 }
 
 extension MatchingEngine {
     /// Runs a validated order: auction or sweep, then the remainder by type and time in force.
-    mutating func execute<P: JITProviderPool>(_ r: OrderRequest, providers: inout P, events: inout EventBuffer) {
+    mutating func execute<P: JITProviderPool>(_ r: OrderRequest, taking: Bool, providers: inout P, events: inout EventBuffer) {
         var t = Taker(id: r.id, account: r.account, side: r.side, remaining: r.size.raw, reduceOnly: r.reduceOnly)
-        let taking = r.postOnly ? false : isTaker(r).any
         if taking {
             // Price impact is measured from the AMM's mid when this order arrived.
             ammImpactReference = amm?.midPriceRaw ?? 0

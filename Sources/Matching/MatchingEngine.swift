@@ -149,12 +149,13 @@ public struct MatchingEngine: Sendable {
                                                    events: inout EventBuffer) {
         advance(to: time, events: &events)
         var r = request
-        if let reason = validate(&r) {
+        var taking = false
+        if let reason = validate(&r, taking: &taking) {
             events.append(.rejected(r.id, reason, Timestamp(milliseconds: now)))
             return
         }
         events.append(.accepted(r.id, r.account, Timestamp(milliseconds: now)))
-        execute(r, providers: &providers, events: &events)
+        execute(r, taking: taking, providers: &providers, events: &events)
     }
 
     /// Amends a resting order: a pure size reduction keeps its queue position; any other change
@@ -179,7 +180,8 @@ public struct MatchingEngine: Sendable {
         var r = OrderRequest(id: id, account: o.account, side: o.side, type: .limit, price: newPrice, size: newSize,
                              tif: .gtc, postOnly: o.postOnly, reduceOnly: o.reduceOnly, ocoWith: nil)
         // Validated while the original still rests, so a refused amend leaves it untouched.
-        if let reason = validate(&r, amending: true) {
+        var taking = false
+        if let reason = validate(&r, taking: &taking, amending: true) {
             events.append(.rejected(id, reason, Timestamp(milliseconds: now)))
             return
         }
@@ -191,7 +193,7 @@ public struct MatchingEngine: Sendable {
         }
         events.append(.amended(id, price: newPrice, size: newSize, keptPriority: false, Timestamp(milliseconds: now)))
         var none = NoJITProviders()
-        execute(r, providers: &none, events: &events)
+        execute(r, taking: taking, providers: &none, events: &events)
     }
 
     // MARK: - Validation
@@ -204,7 +206,7 @@ public struct MatchingEngine: Sendable {
     }
 
     /// Checks an order against the market's rules; may cut a reduce-only order to the position.
-    mutating func validate(_ r: inout OrderRequest, amending: Bool = false) -> RejectReason? {
+    mutating func validate(_ r: inout OrderRequest, taking: inout Bool, amending: Bool = false) -> RejectReason? {
         if paused || globallyPaused { return .marketPaused }
         if !amending && book.contains(r.id) { return .duplicateId }
         if let reason = checkSize(r.size) { return reason }
@@ -233,6 +235,7 @@ public struct MatchingEngine: Sendable {
         }
         let crosses = isTaker(r)
         if r.postOnly && crosses.book { return .postOnlyWouldCross }
+        taking = crosses.any && !r.postOnly
         if crosses.any && !r.postOnly {
             if breakers.isTripped && !r.reduceOnly { return .breakerTripped }
             if config.needsOracle && !breakers.isTripped {
