@@ -24,8 +24,10 @@ let package = Package(
         .target(name: "MarketCore"),
         .target(name: "Matching", dependencies: ["MarketCore"]),
         .target(name: "VaultLedger", dependencies: ["MarketCore"]),
+        // Deterministic workloads shared by `mmvault bench` and the benchmark package.
+        .target(name: "MatchingWorkloads", dependencies: ["MarketCore", "Matching"]),
         .target(name: "VaultCLI", dependencies: [
-            "MarketCore", "Matching", "VaultLedger",
+            "MarketCore", "Matching", "MatchingWorkloads", "VaultLedger",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mmvault", dependencies: ["VaultCLI"]),
@@ -49,7 +51,7 @@ if ProcessInfo.processInfo.environment["MMVAULT_BENCHMARKS"] != nil {
     package.targets.append(
         .executableTarget(
             name: "MatchingBenchmarks",
-            dependencies: ["MarketCore", "Matching", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["MarketCore", "Matching", "MatchingWorkloads", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/MatchingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
 }

@@ -117,12 +117,10 @@ public struct MatchingEngine: Sendable {
     /// - Complexity: O(1) at the best level, O(log L + L) otherwise.
     public mutating func cancel(_ id: OrderId, at time: Timestamp, events: inout EventBuffer) {
         advance(to: time, events: &events)
-        guard book.contains(id) else {
+        guard let (rest, sibling) = book.removeIfPresent(id) else {
             events.append(.rejected(id, .unknownOrder, Timestamp(milliseconds: now)))
             return
         }
-        let sibling = book.oco(of: id)
-        let rest = book.remove(id)
         events.append(.cancelled(id, remaining: Quantity(raw: rest), reason: .requested, Timestamp(milliseconds: now)))
         cancelSibling(sibling, events: &events)
     }

@@ -51,7 +51,7 @@ public struct CircuitBreakers: Sendable {
     /// Trip time per kind, or nil when not tripped.
     var trippedAt: [Int64?] = [nil, nil, nil, nil]
     /// Oracle samples (time, price) within the price window, oldest first.
-    var samples: ContiguousArray<(Int64, Int64)> = []
+    var samples: ContiguousArray<(Int64, Int64)> = { var a = ContiguousArray<(Int64, Int64)>(); a.reserveCapacity(1024); return a }()
     var sampleHead = 0
     /// Volume buckets: 16 per window, each (bucket index, base volume).
     var buckets = ContiguousArray<(Int64, Int64)>(repeating: (.min, 0), count: 16)

@@ -174,18 +174,8 @@ public struct OrderBook: Sendable {
     /// - Complexity: O(1) at the best level, O(log L + L) when an inner level empties.
     @discardableResult
     mutating func remove(_ id: OrderId) -> Int64 {
-        let si = idToSlot[Int(id.raw)]
-        let s = slots[Int(si)]
-        let key = Self.key(s.side, s.price)
-        if s.side == .buy {
-            Self.unlink(&bids, &slots, key: key, slot: si, qty: s.qty)
-        } else {
-            Self.unlink(&asks, &slots, key: key, slot: si, qty: s.qty)
-        }
-        idToSlot[Int(id.raw)] = kNil
-        freeSlots.append(si)
-        count -= 1
-        return s.qty
+        guard let (rest, _) = removeIfPresent(id) else { preconditionFailure("removing an order that does not rest") }
+        return rest
     }
 
     static func unlink(_ levels: inout ContiguousArray<Level>, _ slots: inout ContiguousArray<Slot>,
@@ -201,6 +191,25 @@ public struct OrderBook: Sendable {
         if levels[i].count == 0 {
             if i == levels.count - 1 { levels.removeLast() } else { levels.remove(at: i) }
         }
+    }
+
+    /// Removes `id` if it rests: returns its remaining size and OCO sibling (one id-map lookup).
+    mutating func removeIfPresent(_ id: OrderId) -> (Int64, UInt32)? {
+        let idi = Int(id.raw)
+        guard idi < idToSlot.count else { return nil }
+        let si = idToSlot[idi]
+        guard si != kNil else { return nil }
+        let s = slots[Int(si)]
+        let key = Self.key(s.side, s.price)
+        if s.side == .buy {
+            Self.unlink(&bids, &slots, key: key, slot: si, qty: s.qty)
+        } else {
+            Self.unlink(&asks, &slots, key: key, slot: si, qty: s.qty)
+        }
+        idToSlot[idi] = kNil
+        freeSlots.append(si)
+        count -= 1
+        return (s.qty, s.oco)
     }
 
     /// Reduces a resting order's size in place (keeps its queue position).

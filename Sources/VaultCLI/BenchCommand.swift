@@ -1,0 +1,85 @@
+import ArgumentParser
+import MarketCore
+import Matching
+import MatchingWorkloads
+
+/// `mmvault bench`: release-mode throughput of the matching core on fixed workloads.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure matching throughput (build with -c release). Allocation counts: see BENCHMARKS.md.",
+        discussion: """
+        book:    the C++ reference book's op stream (xoshiro256**, 55% add / 35% cancel / 10% market),
+                 replayed through a plain-book engine; prints ns/op comparable to shared/bench/book_limit.
+        auction: market takers through a 10-step JIT auction with 4 providers, a resting book and the DAMM.
+        """
+    )
+
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case book, auction, all }
+
+    @Option(help: "Which workload: book, auction or all.")
+    var workload: Workload = .all
+    @Option(help: "Ops in the book stream.")
+    var ops: Int = 10_000_000
+    @Option(help: "Taker orders in the auction workload.")
+    var takers: Int = 1_000_000
+    @Option(help: "Seed of the book stream.")
+    var seed: UInt64 = 42
+    @Option(name: .customLong("repeat"), help: "Timed repetitions (the median is reported).")
+    var repeats: Int = 3
+
+    func validate() throws {
+        guard ops > 0, takers > 0, repeats > 0 else { throw ValidationError("--ops, --takers and --repeat must be positive") }
+    }
+
+    func run() throws {
+        let clock = ContinuousClock()
+        if workload != .auction {
+            print("generating \(ops) ops (seed \(seed))…")
+            let stream = ReferenceStream(count: ops, seed: seed)
+            var times: [Double] = []
+            for _ in 0..<repeats {
+                var engine = MatchingEngine(config: ReferenceStream.config, capacity: Int(stream.maxId) + 1)
+                var events = EventBuffer()
+                events.reserveCapacity(256)
+                var fills = 0
+                let start = clock.now
+                for op in stream.ops {
+                    events.removeAll(keepingCapacity: true)
+                    ReferenceStream.apply(op, to: &engine, events: &events)
+                    for e in events { if case .fill = e { fills &+= 1 } }
+                }
+                let d = clock.now - start
+                times.append(Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9)
+                guard fills == stream.generatorFills else {
+                    throw ValidationError("replay made \(fills) fills, the generator \(stream.generatorFills)")
+                }
+                engine.book.checkInvariants()
+                print("  run: \(fmt(times.last! / Double(ops))) ns/op, \(fills) fills, \(engine.book.count) resting")
+            }
+            let med = times.sorted()[times.count / 2] / Double(ops)
+            print("book: \(ops) ops, median \(fmt(med)) ns/op = \(fmt(1e3 / med)) M ops/s (peak live \(stream.peakLive))")
+        }
+        if workload != .book {
+            var times: [Double] = []
+            for _ in 0..<repeats {
+                var w = AuctionWorkload()
+                for i in 0..<20_000 { w.taker(i) }
+                let start = clock.now
+                for i in 20_000..<(20_000 + takers) { w.taker(i) }
+                let d = clock.now - start
+                times.append(Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9)
+                let c = w.engine.conservation
+                guard c.base == 0 && c.quote == 0 else { throw ValidationError("conservation broken: \(c)") }
+                print("  run: \(fmt(times.last! / Double(takers))) ns/taker")
+            }
+            let med = times.sorted()[times.count / 2] / Double(takers)
+            print("auction: \(takers) takers, median \(fmt(med)) ns/taker = \(fmt(1e3 / med)) M takers/s")
+        }
+    }
+
+    func fmt(_ x: Double) -> String {
+        let r = (x * 100).rounded() / 100
+        return String(r)
+    }
+}
