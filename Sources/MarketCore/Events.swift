@@ -31,7 +31,7 @@
 
 /// Why (the rest of) an order left the book without filling.
 @frozen public enum CancelReason: UInt8, Sendable, Hashable, CustomStringConvertible {
-    case requested, immediateOrCancel, fillOrKill, marketRemainder, selfTrade, ocoSibling, reduceOnlyClamp, amended
+    case requested, immediateOrCancel, fillOrKill, marketRemainder, selfTrade, ocoSibling, reduceOnlyClamp, amended, breakerTripped
 
     public var description: String {
         switch self {
@@ -43,6 +43,7 @@
         case .ocoSibling: return "oco_sibling"
         case .reduceOnlyClamp: return "reduce_only"
         case .amended: return "amended"
+        case .breakerTripped: return "breaker_tripped"
         }
     }
 }
@@ -122,4 +123,64 @@ public struct Fill: Sendable, Hashable {
     case oracle(price: Price, status: OracleStatus, Timestamp)
     case paused(global: Bool, Timestamp)
     case resumed(global: Bool, Timestamp)
+    /// A funding period closed: rate (1e9 = 100%) and the new cumulative index.
+    case funding(rate: Int64, index: Int64, mark: Price, oracle: Price, Timestamp)
+    /// Collateral moved in (positive) or out of an account.
+    case collateral(AccountId, asset: UInt16, delta: Int64, balance: Int64, Timestamp)
+    /// One liquidation step.
+    case liquidation(LiquidationStep)
+    /// An account's losses exceeded its collateral: who paid.
+    case bankruptcy(AccountId, badDebt: Amount, insurance: Amount, socialized: Amount, Timestamp)
+    /// Keeper network activity.
+    case keeper(KeeperEvent)
+    /// A stop / take-profit trigger fired and placed its order.
+    case triggerFired(OrderId, price: Price, Timestamp)
+}
+
+/// One step of a liquidation: `size` of the position moved to the keeper at `price`.
+public struct LiquidationStep: Sendable, Hashable {
+    public var account: AccountId
+    public var keeper: UInt32
+    public var keeperAccount: AccountId
+    /// Signed base taken from the account (the keeper receives it).
+    public var size: Quantity
+    public var price: Price
+    public var liquidatorFee: Amount
+    public var insuranceFee: Amount
+    public var marginBefore: Amount
+    public var marginAfter: Amount
+    public var requirement: Amount
+    public var time: Timestamp
+    public init(account: AccountId, keeper: UInt32, keeperAccount: AccountId, size: Quantity, price: Price,
+                liquidatorFee: Amount, insuranceFee: Amount, marginBefore: Amount, marginAfter: Amount,
+                requirement: Amount, time: Timestamp) {
+        self.account = account
+        self.keeper = keeper
+        self.keeperAccount = keeperAccount
+        self.size = size
+        self.price = price
+        self.liquidatorFee = liquidatorFee
+        self.insuranceFee = insuranceFee
+        self.marginBefore = marginBefore
+        self.marginAfter = marginAfter
+        self.requirement = requirement
+        self.time = time
+    }
+}
+
+/// The kinds of keeper job (DESIGN §5).
+@frozen public enum KeeperJobKind: UInt8, Sendable, Hashable, CustomStringConvertible {
+    case liquidation, trigger, funding, feeCrystallization, maturedWithdrawal
+    public var description: String {
+        ["liquidation", "trigger", "funding", "fee_crystallization", "matured_withdrawal"][Int(rawValue)]
+    }
+}
+
+/// What happened in the keeper network.
+@frozen public enum KeeperEvent: Sendable, Hashable {
+    case registered(keeper: UInt32, stake: Amount, Timestamp)
+    /// The job went to `keeper`, who did it and earned `reward`.
+    case done(keeper: UInt32, job: KeeperJobKind, reward: Amount, Timestamp)
+    /// `keeper` missed its job: score cut and `slashed` of its stake to the insurance fund.
+    case missed(keeper: UInt32, job: KeeperJobKind, slashed: Amount, score: Ppm, Timestamp)
 }

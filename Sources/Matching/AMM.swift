@@ -229,6 +229,8 @@ public struct DAMM: Sendable {
         peg = newPeg
         feePool -= c
         quote += c
+        // A repeg moves money between the pool and the AMM; it is not trading PnL.
+        valueAtKReview += c
     }
 
     /// Every `kIntervalMs`: if the AMM made money since the last review, deepen the curve by
@@ -243,7 +245,7 @@ public struct DAMM: Sendable {
             let b1 = mulDiv128(baseReserve * factor, 1_000_000, .down)
             let q1 = mulDiv128(quoteReserve * factor, 1_000_000, .down)
             let s1 = isqrt(b1 * q1, .down)
-            if s1 >= Int128(config.minSqrtK.raw) && s1 <= Int128(config.maxSqrtK.raw) && b1 > Int128(-base) {
+            if s1 >= Int128(config.minSqrtK.raw) && s1 <= Int128(config.maxSqrtK.raw) && b1 > Int128(base) {
                 baseReserve = b1
                 quoteReserve = q1
             }

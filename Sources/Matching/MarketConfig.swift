@@ -75,7 +75,8 @@ public struct BreakerConfig: Sendable, Hashable {
     public var volumeWindowMs: Int64
     /// Trip when an oracle update is not valid.
     public var tripOnInvalidOracle: Bool
-    /// How long a tripped breaker stays tripped (and then until its condition clears).
+    /// How long a tripped breaker stays tripped. The oracle breaker then also waits for a valid
+    /// oracle; the price and volume breakers reset (a new move or surge trips them again).
     public var cooldownMs: Int64
     public init(maxPriceMove: Ppm? = Ppm(raw: 100_000), priceWindowMs: Int64 = 60_000, maxVolume: Quantity? = nil,
                 volumeWindowMs: Int64 = 60_000, tripOnInvalidOracle: Bool = true, cooldownMs: Int64 = 30_000) {
@@ -107,12 +108,13 @@ public struct MarketConfig: Sendable, Hashable {
     public var oracle: OracleGuardConfig
     public var breaker: BreakerConfig?
     public var selfTrade: SelfTradePrevention
+    public var funding: FundingConfig
 
     public init(tick: Price = Price(raw: 10_000), step: Quantity = Quantity(raw: 1_000_000),
                 minSize: Quantity = Quantity(raw: 1_000_000), fees: FeeSchedule = FeeSchedule(),
                 auction: AuctionConfig = AuctionConfig(), amm: AMMConfig? = nil,
                 oracle: OracleGuardConfig = OracleGuardConfig(), breaker: BreakerConfig? = BreakerConfig(),
-                selfTrade: SelfTradePrevention = .cancelResting) {
+                selfTrade: SelfTradePrevention = .cancelResting, funding: FundingConfig = FundingConfig()) {
         self.tick = tick
         self.step = step
         self.minSize = minSize
@@ -122,6 +124,7 @@ public struct MarketConfig: Sendable, Hashable {
         self.oracle = oracle
         self.breaker = breaker
         self.selfTrade = selfTrade
+        self.funding = funding
     }
 
     /// A plain price-time book: no auction, no AMM, no breakers, no fees.
@@ -144,6 +147,11 @@ public struct MarketConfig: Sendable, Hashable {
             if i > 0 && t.minVolume <= fees.tiers[i - 1].minVolume { problems.append("fees.tiers[\(i)].minVolume: tiers must ascend") }
         }
         if let first = fees.tiers.first, first.minVolume != .zero { problems.append("fees.tiers[0].minVolume: must be 0") }
+        // Maker and taker may sit in different tiers: the largest rebate must stay within the smallest taker fee,
+        // so no fill ever pays out more than it takes in.
+        if let minTaker = fees.tiers.map(\.taker.raw).min(), let minMaker = fees.tiers.map(\.maker.raw).min(), -minMaker > minTaker {
+            problems.append("fees.tiers: the largest maker rebate (\(Ppm(raw: -minMaker))) exceeds the smallest taker fee (\(Ppm(raw: minTaker)))")
+        }
         if fees.insuranceShare.raw < 0 || fees.insuranceShare.raw > 1_000_000 { problems.append("fees.insuranceShare: must be within 0...1") }
         if auction.duration < 0 || auction.duration > 1000 { problems.append("auction.duration: must be within 0...1000 steps") }
         if auction.endOffset.raw <= 0 || auction.endOffset.raw >= 1_000_000 { problems.append("auction.endOffset: must be within (0, 1)") }
@@ -152,6 +160,8 @@ public struct MarketConfig: Sendable, Hashable {
         if let b = breaker, b.priceWindowMs <= 0 || b.volumeWindowMs <= 0 || b.cooldownMs < 0 {
             problems.append("breaker: windows must be positive and cooldown non-negative")
         }
+        if funding.periodMs <= 0 { problems.append("funding.periodMs: must be positive") }
+        if funding.maxRate.raw < 0 || funding.maxRate.raw > 100_000 { problems.append("funding.maxRate: must be within 0...0.1") }
         return problems
     }
 

@@ -16,6 +16,8 @@ struct Taker {
     var filled: Int64 = 0
     /// Set when self-trade prevention cancels the rest of the taker.
     var stopped = false
+    /// Set when a breaker trips while the order takes.
+    var halted = false
     var reduceOnly: Bool
 }
 
@@ -90,6 +92,8 @@ extension MatchingEngine {
         guard t.remaining > 0 else { return }
         if t.stopped {
             events.append(.cancelled(t.id, remaining: Quantity(raw: t.remaining), reason: .selfTrade, ts))
+        } else if t.halted {
+            events.append(.cancelled(t.id, remaining: Quantity(raw: t.remaining), reason: .breakerTripped, ts))
         } else if r.type == .market {
             events.append(.cancelled(t.id, remaining: Quantity(raw: t.remaining), reason: .marketRemainder, ts))
         } else if r.tif != .gtc {
@@ -114,17 +118,18 @@ extension MatchingEngine {
         let path = auctionPath(side: t.side, limit: limit)
         let ts = Timestamp(milliseconds: now)
         events.append(.auctionStart(t.id, side: t.side, start: Price(raw: path.start), end: Price(raw: path.end), steps: path.steps, ts))
-        rankQuotes(t, path: path, providers: &providers)
+        if !quotesReady { rankQuotes(t, path: path, providers: &providers) }
+        quotesReady = false
         var qi = 0
         var step: Int32 = 0
-        while t.remaining > 0 && !t.stopped {
+        while t.remaining > 0 && !t.stopped && !t.halted {
             let p = path.price(at: step)
             sweep(&t, limit: p, step: step, useAMM: true, events: &events)
-            while t.remaining > 0 && !t.stopped && qi < rankScratch.count && rankScratch[qi].step == step {
+            while t.remaining > 0 && !t.stopped && !t.halted && qi < rankScratch.count && rankScratch[qi].step == step {
                 fillProvider(&t, rankScratch[qi].quote, price: p, step: step, events: &events)
                 qi += 1
             }
-            if t.remaining == 0 || t.stopped || step >= path.steps { break }
+            if t.remaining == 0 || t.stopped || t.halted || step >= path.steps { break }
             // Jump to the next step at which something new can trade.
             var next = path.steps
             if qi < rankScratch.count { next = Swift.min(next, rankScratch[qi].step) }
@@ -205,6 +210,8 @@ extension MatchingEngine {
         let opp = t.side.opposite
         let stepSize = config.step.raw
         while t.remaining > 0 && !t.stopped {
+            // A breaker that trips during this order stops it taking more (reduce-only may go on).
+            if !t.reduceOnly && breakers.isTripped { t.halted = true; break }
             let level = opp == .sell ? book.asks.last : book.bids.last
             var makerPrice: Int64? = nil
             if let level, crosses(t.side, level.price, limit) { makerPrice = level.price }
@@ -261,6 +268,7 @@ extension MatchingEngine {
                 events.append(.cancelled(makerId, remaining: Quantity(raw: rest - qty), reason: .reduceOnlyClamp, Timestamp(milliseconds: now)))
             } else {
                 book.reduce(makerId, by: qty)
+                if s.oco != kNil { book.setOco(makerId, kNil) }  // the link ends with the sibling
             }
             cancelSibling(s.oco, events: &events)
         }
@@ -278,21 +286,30 @@ extension MatchingEngine {
             let level = levels[i]
             guard crosses(t.side, level.price, limit) else { break }
             var cur = level.head
+            var ownStop = false
             while cur != kNil {
                 let s = book.slots[Int(cur)]
-                if s.account != t.account.raw && !s.reduceOnly { total += s.qty }
+                if s.account == t.account.raw && config.selfTrade == .cancelTaker { ownStop = true; break }
+                // Own orders are cancelled, reduce-only ones may shrink, OCO legs may cancel each other: count none.
+                if s.account != t.account.raw && !s.reduceOnly && s.oco == kNil { total += s.qty }
                 cur = s.next
             }
+            if ownStop { break }
             i -= 1
         }
         if useAMM, let amm, amm.isLive {
+            // The auction (or the sweep) stops at the limit snapped onto the tick.
+            let tick = config.tick.raw
+            let snapped = t.side == .buy ? mulDiv(limit, 1, tick, .down) * tick : mulDiv(limit, 1, tick, .up) * tick
             // Step-wise AMM fills can each lose up to one step to rounding: keep that slack.
             let slack = config.step.raw * Int64(config.auction.duration + 1 + Int32(levels.count))
-            total += Swift.max(amm.capacity(for: t.side, limit: Price(raw: limit), step: config.step.raw, impactReference: ammImpactReference) - slack, 0)
+            total += Swift.max(amm.capacity(for: t.side, limit: Price(raw: snapped), step: config.step.raw,
+                                            impactReference: ammImpactReference) - slack, 0)
         }
         if auction {
             let path = auctionPath(side: t.side, limit: limit)
             rankQuotes(t, path: path, providers: &providers)
+            quotesReady = true  // the auction reuses these: each provider is asked once per order
             for r in rankScratch { total += r.quote.maxSize.raw - r.quote.maxSize.raw % config.step.raw }
         }
         return total
@@ -312,15 +329,17 @@ extension MatchingEngine {
         let takerFee = mulDiv(notional, takerTier.taker.raw, 1_000_000, .up)
         var makerFee: Int64 = 0
         let sign = t.side.sign
-        accountStates[ti].base += sign * qty
-        accountStates[ti].quote -= sign * notional + takerFee
+        settleFunding(ti)
+        accountStates[ti].trade(delta: sign * qty, cash: -sign * notional)
+        accountStates[ti].quote -= takerFee
         accountStates[ti].volume += notional
         accountStates[ti].fees += takerFee
         if makerAccount != kNil {
             let mi = Int(makerAccount)
+            settleFunding(mi)
             makerFee = mulDiv(notional, tier(for: accountStates[mi].volume).maker.raw, 1_000_000, .up)
-            accountStates[mi].base -= sign * qty
-            accountStates[mi].quote += sign * notional - makerFee
+            accountStates[mi].trade(delta: -sign * qty, cash: sign * notional)
+            accountStates[mi].quote -= makerFee
             accountStates[mi].volume += notional
             accountStates[mi].fees += makerFee
         }

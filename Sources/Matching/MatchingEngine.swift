@@ -22,6 +22,9 @@ public struct MatchingEngine: Sendable {
     public internal(set) var feePool: Int64 = 0
     /// The insurance fund's balance (quote, 1e6).
     public internal(set) var insuranceFund: Int64 = 0
+    /// Funding index, rate and premium accounting.
+    public internal(set) var funding = FundingState()
+    var ammFundingIndex: Int64 = 0
     /// The latest time seen (ms).
     public internal(set) var now: Int64 = 0
     public internal(set) var paused = false
@@ -29,6 +32,8 @@ public struct MatchingEngine: Sendable {
     /// Scratch for auctions (kept to avoid allocating per order).
     var quoteScratch: ContiguousArray<JITQuote> = []
     var rankScratch: ContiguousArray<RankedQuote> = []
+    /// Set when a fill-or-kill check has already collected this order's JIT quotes.
+    var quotesReady = false
     /// The AMM mid (price raw) when the current taker order arrived.
     var ammImpactReference: Int64 = 0
 
@@ -64,7 +69,7 @@ public struct MatchingEngine: Sendable {
         var q: Int64 = 0
         for a in accountStates { b += a.base; q += a.quote }
         if let amm { b += amm.base; q += amm.quote }
-        q += feePool + insuranceFund
+        q += feePool + insuranceFund + funding.clearing
         return (b, q)
     }
 
@@ -85,6 +90,7 @@ public struct MatchingEngine: Sendable {
     /// if it moved too far within the window; repegs the AMM when valid.
     public mutating func updateOracle(price: Price, confidence: Price, at time: Timestamp, events: inout EventBuffer) {
         advance(to: time, events: &events)
+        samplePremium()
         oracle.update(price: price.raw, confidence: confidence.raw, time: now, window: config.oracle.twapWindowMs)
         let status = oracleStatus
         if status != .valid { events.append(.oracle(price: price, status: status, Timestamp(milliseconds: now))) }
@@ -98,6 +104,7 @@ public struct MatchingEngine: Sendable {
         if status == .valid, let b = config.breaker, breakers.isTripped {
             breakers.resetIfDue(at: now, config: b, oracleValid: true, events: &events)
         }
+        samplePremium()
     }
 
     /// Pauses or resumes this market (`global: false`) or marks the venue-wide pause (`global: true`).
@@ -166,12 +173,12 @@ public struct MatchingEngine: Sendable {
         }
         let newPrice = price ?? o.price
         let newSize = size ?? o.remaining
-        if newPrice == o.price && newSize < o.remaining {
+        if newPrice == o.price && newSize <= o.remaining {
             if let reason = checkSize(newSize) {
                 events.append(.rejected(id, reason, Timestamp(milliseconds: now)))
                 return
             }
-            book.reduce(id, by: o.remaining.raw - newSize.raw)
+            if newSize < o.remaining { book.reduce(id, by: o.remaining.raw - newSize.raw) }
             events.append(.amended(id, price: newPrice, size: newSize, keptPriority: true, Timestamp(milliseconds: now)))
             return
         }
@@ -217,7 +224,7 @@ public struct MatchingEngine: Sendable {
         }
         if r.postOnly && (r.type != .limit || r.tif != .gtc) { return .postOnlyNotLimit }
         if let sib = r.ocoWith {
-            guard sib != r.id, book.contains(sib), book.oco(of: sib) == kNil else { return .ocoUnknownSibling }
+            guard sib != r.id, let o = book.order(sib), o.account == r.account, o.ocoWith == nil else { return .ocoUnknownSibling }
         }
         ensureAccount(r.account)
         if r.reduceOnly {

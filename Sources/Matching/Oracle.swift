@@ -94,9 +94,7 @@ public struct CircuitBreakers: Sendable {
         let slot = Int(b % 16)
         if buckets[slot].0 != b { buckets[slot] = (b, 0) }
         buckets[slot].1 += qty
-        var total: Int64 = 0
-        for (idx, v) in buckets where idx > b - 16 { total += v }
-        if total > maxVolume.raw { trip(.volume, at: now, events: &events) }
+        if windowVolume(at: now, config: config) > maxVolume.raw { trip(.volume, at: now, events: &events) }
     }
 
     /// Resets breakers whose cooldown has passed and whose condition has cleared.
@@ -109,6 +107,25 @@ public struct CircuitBreakers: Sendable {
             trippedAt[i] = nil
             events.append(.breakerReset(kind, Timestamp(milliseconds: now)))
         }
+    }
+
+    /// Whether the oracle samples still inside the window differ from the latest by more than allowed.
+    func priceMoved(at now: Int64, config: BreakerConfig) -> Bool {
+        guard let maxMove = config.maxPriceMove, let last = samples.last?.1, last > 0 else { return false }
+        for i in sampleHead..<samples.count where samples[i].0 >= now - config.priceWindowMs {
+            let ref = samples[i].1
+            if ref > 0 && mulDiv(abs(last - ref), 1_000_000, ref, .down) > maxMove.raw { return true }
+        }
+        return false
+    }
+
+    /// Base volume traded within the volume window.
+    func windowVolume(at now: Int64, config: BreakerConfig) -> Int64 {
+        let width = Swift.max(config.volumeWindowMs / 16, 1)
+        let b = now / width
+        var total: Int64 = 0
+        for (idx, v) in buckets where idx > b - 16 { total += v }
+        return total
     }
 
     /// Resets a manual trip.

@@ -35,6 +35,11 @@ extension OrderBook {
             }
         }
         precondition(live == count, "order count wrong")
+        var open = ContiguousArray<Int64>(repeating: 0, count: openSize.count)
+        for i in 0..<slots.count where idToSlot.count > Int(slots[i].id) && idToSlot[Int(slots[i].id)] == UInt32(i) {
+            open[2 * Int(slots[i].account) + (slots[i].side == .buy ? 0 : 1)] += slots[i].qty
+        }
+        precondition(open == openSize, "per-account open size wrong")
         precondition(idToSlot.lazy.filter { $0 != kNil }.count == count, "id map count wrong")
     }
 

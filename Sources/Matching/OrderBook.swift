@@ -57,6 +57,8 @@ public struct OrderBook: Sendable {
     var asks: ContiguousArray<Level> = []
     /// Number of resting orders.
     public private(set) var count: Int = 0
+    /// Resting size per account: index `2 × account` for bids, `2 × account + 1` for asks.
+    var openSize: ContiguousArray<Int64> = []
 
     /// Creates an empty book with room for `capacity` resting orders before it grows.
     public init(capacity: Int = 1024) {
@@ -153,6 +155,15 @@ public struct OrderBook: Sendable {
             Self.link(&asks, &slots, key: key, slot: slotIndex, qty: qty)
         }
         count += 1
+        let oi = 2 * Int(account.raw) + (side == .buy ? 0 : 1)
+        if oi >= openSize.count { openSize.append(contentsOf: repeatElement(0, count: oi + 1 - openSize.count)) }
+        openSize[oi] += qty
+    }
+
+    /// Resting size of `account` on `side` (for margin: the worst case if it all fills).
+    public func openSize(_ account: AccountId, _ side: Side) -> Quantity {
+        let oi = 2 * Int(account.raw) + (side == .buy ? 0 : 1)
+        return Quantity(raw: oi < openSize.count ? openSize[oi] : 0)
     }
 
     static func link(_ levels: inout ContiguousArray<Level>, _ slots: inout ContiguousArray<Slot>,
@@ -209,6 +220,7 @@ public struct OrderBook: Sendable {
         idToSlot[idi] = kNil
         freeSlots.append(si)
         count -= 1
+        openSize[2 * Int(s.account) + (s.side == .buy ? 0 : 1)] -= s.qty
         return (s.qty, s.oco)
     }
 
@@ -218,6 +230,7 @@ public struct OrderBook: Sendable {
         let s = slots[si]
         precondition(delta > 0 && delta < s.qty, "reduce must leave a positive size")
         slots[si].qty -= delta
+        openSize[2 * Int(s.account) + (s.side == .buy ? 0 : 1)] -= delta
         let key = Self.key(s.side, s.price)
         if s.side == .buy {
             let (_, i) = Self.search(bids, key); bids[i].qty -= delta

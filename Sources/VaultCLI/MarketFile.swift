@@ -5,6 +5,8 @@ import Matching
 /// The `--market FILE` format: a market configuration plus the JIT providers to run in it.
 struct MarketFile {
     var config: MarketConfig
+    /// Margin rules; nil = no margin checks (a pure matching run).
+    var risk: RiskConfig? = nil
     var providers: [(name: String, account: String, edge: Ppm, maxSize: Quantity, latency: Int32)]
 
     /// The default market: a plain price-time book (tick 0.01, step 0.001) with 10 bps taker /
@@ -94,6 +96,25 @@ struct MarketFile {
             default: throw f.fail("selfTrade", "expected \"cancelResting\" or \"cancelTaker\"")
             }
         }
+        if var fu = try f.nested("funding") {
+            c.funding.periodMs = try fu.optionalInt("periodMs") ?? c.funding.periodMs
+            c.funding.maxRate = try fu.optionalDecimal("maxRate", Ppm.self) ?? c.funding.maxRate
+            try fu.rejectUnknown()
+        }
+        var risk: RiskConfig? = nil
+        if var r = try f.nested("risk") {
+            var rc = RiskConfig()
+            rc.initialMargin = try r.optionalDecimal("initialMargin", Ppm.self) ?? rc.initialMargin
+            rc.maintenanceMargin = try r.optionalDecimal("maintenanceMargin", Ppm.self) ?? rc.maintenanceMargin
+            rc.sizePremium = try r.optionalDecimal("sizePremium", Ppm.self) ?? rc.sizePremium
+            rc.liquidatorFee = try r.optionalDecimal("liquidatorFee", Ppm.self) ?? rc.liquidatorFee
+            rc.insuranceFee = try r.optionalDecimal("insuranceFee", Ppm.self) ?? rc.insuranceFee
+            rc.liquidationBuffer = try r.optionalDecimal("liquidationBuffer", Ppm.self) ?? rc.liquidationBuffer
+            rc.liquidationStep = try r.optionalDecimal("liquidationStep", Ppm.self) ?? rc.liquidationStep
+            try r.rejectUnknown()
+            if let problem = rc.validate().first { throw InputError(message: "\(path): \(problem)") }
+            risk = rc
+        }
         var providers: [(String, String, Ppm, Quantity, Int32)] = []
         for var p in try f.array("providers") ?? [] {
             let latency = try p.optionalInt("latency") ?? 0
@@ -105,6 +126,6 @@ struct MarketFile {
         try f.rejectUnknown()
         let problems = c.validate()
         if let first = problems.first { throw InputError(message: "\(path): \(first)") }
-        return MarketFile(config: c, providers: providers.map { ($0.0, $0.1, $0.2, $0.3, $0.4) })
+        return MarketFile(config: c, risk: risk, providers: providers.map { ($0.0, $0.1, $0.2, $0.3, $0.4) })
     }
 }

@@ -56,23 +56,31 @@ struct MatchCommand: ParsableCommand {
     }
 }
 
-/// Maps text ids to dense ids, drives one engine, and renders its events.
+/// A 1e9-scaled integer as decimal text (funding rates and indices).
+func Decimal9(_ v: Int64) -> String { Quantity(raw: v).description }
+
+/// Maps text ids to dense ids, drives a one-market venue, and renders its events.
 struct MatchSession {
-    var engine: MatchingEngine
+    var venue: PerpVenue
+    var engine: MatchingEngine { venue.markets[0] }
     var providers: [FixedEdgeProvider]
     var orderIds: [String: UInt32] = [:]
     var orderNames: [String] = []
     var accountIds: [String: UInt32] = [:]
     var accountNames: [String] = []
     var providerNames: [String] = []
+    var keeperIds: [String: UInt32] = [:]
+    var keeperNames: [String] = []
     var events = EventBuffer()
+    var refusals: [(String, String, String)] = []
     var lastTs: Int64 = .min
     let priceDecimals: Int
     let sizeDecimals: Int
     var fills = 0
 
     init(file: MarketFile) {
-        engine = MatchingEngine(config: file.config)
+        venue = PerpVenue(markets: [MarketSpec(matching: file.config, risk: file.risk ?? RiskConfig())],
+                          enforceMargin: file.risk != nil)
         priceDecimals = file.config.tick.significantDecimals
         sizeDecimals = file.config.step.significantDecimals
         providers = []
@@ -141,45 +149,105 @@ struct MatchSession {
             let postOnly = try f.bool("postOnly", default: false)
             let reduceOnly = try f.bool("reduceOnly", default: false)
             let oco = try f.optionalString("oco")
+            let takeProfit = try f.optionalDecimal("takeProfit", Price.self)
+            let stopLoss = try f.optionalDecimal("stopLoss", Price.self)
+            guard (takeProfit == nil) == (stopLoss == nil) else { throw f.fail("stopLoss", "a bracket needs both takeProfit and stopLoss") }
             try f.rejectUnknown()
             let request = OrderRequest(id: orderId(id), account: accountId(account), side: side, type: type, price: price,
                                        size: size, tif: tif, postOnly: postOnly, reduceOnly: reduceOnly,
                                        ocoWith: oco.map { orderId($0) })
-            engine.place(request, at: ts, providers: &providers, events: &events)
+            if let takeProfit, let stopLoss {
+                venue.placeBracket(market: 0, entry: request, takeProfit: orderId(id + ":tp"), takeProfitPrice: takeProfit,
+                                   stopLoss: orderId(id + ":sl"), stopLossPrice: stopLoss, at: ts, events: &events)
+            } else {
+                venue.place(market: 0, request, at: ts, providers: &providers, events: &events)
+            }
+        case "trigger":
+            let id = try f.string("id")
+            let account = try f.string("account")
+            let side: Side
+            switch try f.string("side") {
+            case "buy": side = .buy
+            case "sell": side = .sell
+            default: throw f.fail("side", "expected \"buy\" or \"sell\"")
+            }
+            let size = try f.decimal("size", Quantity.self)
+            let triggerPrice = try f.decimal("triggerPrice", Price.self)
+            guard triggerPrice.raw > 0 else { throw f.fail("triggerPrice", "must be positive") }
+            let above = try f.bool("above", default: side == .buy)
+            let limit = try f.optionalDecimal("price", Price.self)
+            let reduceOnly = try f.bool("reduceOnly", default: true)
+            try f.rejectUnknown()
+            let request = OrderRequest(id: orderId(id), account: accountId(account), side: side, type: limit == nil ? .market : .limit,
+                                       price: limit ?? .zero, size: size, tif: limit == nil ? .ioc : .gtc, reduceOnly: reduceOnly)
+            venue.placeTrigger(market: 0, request, triggerPrice: triggerPrice, above: above)
+            venue.advance(to: ts, events: &events)
+        case "deposit", "withdraw":
+            let account = try f.string("account")
+            let amount = try f.decimal("amount", Amount.self)
+            guard amount.raw > 0 else { throw f.fail("amount", "must be positive") }
+            try f.rejectUnknown()
+            let a = accountId(account)
+            let err = op == "deposit" ? venue.deposit(a, amount: amount.raw, at: ts, events: &events)
+                                      : venue.withdraw(a, amount: amount.raw, at: ts, events: &events)
+            if let err { refusals.append((op, account, "\(err)")) }
+        case "keeper":
+            let name = try f.string("id")
+            if let known = keeperIds[name] {
+                let online = try f.bool("online", default: true)
+                try f.rejectUnknown()
+                _ = venue.setKeeperOnline(known, online)
+            } else {
+                let account = try f.string("account")
+                let stake = try f.decimal("stake", Amount.self)
+                try f.rejectUnknown()
+                switch venue.registerKeeper(account: accountId(account), stake: stake.raw, at: ts, events: &events) {
+                case .success(let k):
+                    keeperIds[name] = k
+                    keeperNames.append(name)
+                case .failure(let e):
+                    refusals.append((op, name, "\(e)"))
+                }
+            }
         case "cancel":
             let id = try f.string("id")
             try f.rejectUnknown()
-            engine.cancel(orderId(id), at: ts, events: &events)
+            venue.cancel(market: 0, orderId(id), at: ts, events: &events)
         case "amend":
             let id = try f.string("id")
             let price = try f.optionalDecimal("price", Price.self)
             let size = try f.optionalDecimal("size", Quantity.self)
             guard price != nil || size != nil else { throw f.fail("price", "an amend needs a new price or size") }
             try f.rejectUnknown()
-            engine.amend(orderId(id), price: price, size: size, at: ts, events: &events)
+            let oid = orderId(id)
+            venue.withMarket(0) { $0.amend(oid, price: price, size: size, at: ts, events: &events) }
         case "oracle":
             let price = try f.decimal("price", Price.self)
             let confidence = try f.optionalDecimal("confidence", Price.self) ?? .zero
             guard confidence.raw >= 0 else { throw f.fail("confidence", "must not be negative") }
             try f.rejectUnknown()
-            engine.updateOracle(price: price, confidence: confidence, at: ts, events: &events)
+            venue.updateOracle(market: 0, price: price, confidence: confidence, at: ts, events: &events)
         case "pause", "resume":
             let scope = try f.optionalString("scope") ?? "market"
             guard scope == "market" || scope == "global" else { throw f.fail("scope", "expected \"market\" or \"global\"") }
             try f.rejectUnknown()
-            engine.setPaused(op == "pause", global: scope == "global", at: ts, events: &events)
+            venue.withMarket(0) { $0.setPaused(op == "pause", global: scope == "global", at: ts, events: &events) }
         case "breaker":
             let trip = try f.bool("trip", default: true)
             try f.rejectUnknown()
-            engine.setManualBreaker(trip, at: ts, events: &events)
+            venue.withMarket(0) { $0.setManualBreaker(trip, at: ts, events: &events) }
         case "advance":
             try f.rejectUnknown()
-            engine.advance(to: ts, events: &events)
+            venue.advance(to: ts, events: &events)
         default:
-            throw f.fail("op", "unknown op \"\(op)\" (expected place, cancel, amend, oracle, pause, resume, breaker, advance)")
+            throw f.fail("op", "unknown op \"\(op)\" (expected place, cancel, amend, oracle, pause, resume, breaker, advance, deposit, withdraw, keeper, trigger)")
         }
         lastTs = tsRaw
         for e in events { out.line(render(e)) }
+        for (op, who, reason) in refusals {
+            out.line(#"{"event":"refused","op":"\#(op)","id":\#(jsonString(who)),"reason":\#(jsonString(reason)),"ts":\#(tsRaw)}"#)
+        }
+        refusals.removeAll()
     }
 
     func p(_ x: Price) -> String { "\"" + x.formatted(minimumDecimals: priceDecimals) + "\"" }
@@ -222,11 +290,30 @@ struct MatchSession {
             return #"{"event":"paused","scope":"\#(global ? "global" : "market")","ts":\#(ts)}"#
         case let .resumed(global, ts):
             return #"{"event":"resumed","scope":"\#(global ? "global" : "market")","ts":\#(ts)}"#
+        case let .funding(rate, index, mark, oracle, ts):
+            return #"{"event":"funding","rate":"\#(Decimal9(rate))","index":"\#(Decimal9(index))","mark":\#(p(mark)),"oracle":\#(p(oracle)),"ts":\#(ts)}"#
+        case let .collateral(account, _, delta, balance, ts):
+            return #"{"event":"collateral","account":\#(acc(account)),"delta":\#(a(Amount(raw: delta))),"balance":\#(a(Amount(raw: balance))),"ts":\#(ts)}"#
+        case let .liquidation(l):
+            return #"{"event":"liquidation","account":\#(acc(l.account)),"keeper":\#(jsonString(keeperNames[Int(l.keeper)])),"keeperAccount":\#(acc(l.keeperAccount)),"size":\#(q(l.size)),"price":\#(p(l.price)),"liquidatorFee":\#(a(l.liquidatorFee)),"insuranceFee":\#(a(l.insuranceFee)),"marginBefore":\#(a(l.marginBefore)),"marginAfter":\#(a(l.marginAfter)),"maintenanceRequirement":\#(a(l.requirement)),"ts":\#(l.time)}"#
+        case let .bankruptcy(account, bad, insurance, socialized, ts):
+            return #"{"event":"bankruptcy","account":\#(acc(account)),"badDebt":\#(a(bad)),"paidByInsurance":\#(a(insurance)),"socialized":\#(a(socialized)),"ts":\#(ts)}"#
+        case let .keeper(k):
+            switch k {
+            case let .registered(keeper, stake, ts):
+                return #"{"event":"keeper_registered","keeper":\#(jsonString(keeperNames.indices.contains(Int(keeper)) ? keeperNames[Int(keeper)] : String(keeper))),"stake":\#(a(stake)),"ts":\#(ts)}"#
+            case let .done(keeper, job, reward, ts):
+                return #"{"event":"keeper_job","keeper":\#(jsonString(keeperNames[Int(keeper)])),"job":"\#(job)","reward":\#(a(reward)),"ts":\#(ts)}"#
+            case let .missed(keeper, job, slashed, score, ts):
+                return #"{"event":"keeper_missed","keeper":\#(jsonString(keeperNames[Int(keeper)])),"job":"\#(job)","slashed":\#(a(slashed)),"score":"\#(score)","ts":\#(ts)}"#
+            }
+        case let .triggerFired(id, price, ts):
+            return #"{"event":"trigger_fired","id":\#(o(id)),"oraclePrice":\#(p(price)),"ts":\#(ts)}"#
         }
     }
 
     func summary() -> String {
         let c = engine.conservation
-        return "fills=\(fills) resting=\(engine.book.count) feePool=\(Amount(raw: engine.feePool)) insuranceFund=\(Amount(raw: engine.insuranceFund)) baseSum=\(c.base) quoteSum=\(c.quote)"
+        return "fills=\(fills) resting=\(engine.book.count) feePool=\(Amount(raw: engine.feePool)) insuranceFund=\(Amount(raw: engine.insuranceFund)) baseSum=\(c.base) quoteSum=\(c.quote) quoteSupply=\(Amount(raw: venue.quoteSupply)) netDeposits=\(Amount(raw: venue.netDeposits))"
     }
 }

@@ -1,0 +1,36 @@
+import MarketCore
+
+/// Funding of a perpetual market (DESIGN §5, `reference/drift.md` §2).
+///
+/// Each period the rate is the time-weighted average premium of the mark over the oracle,
+/// divided by the oracle, clamped to ±`maxRate`; the cumulative index moves by
+/// `rate × oracle` (quote per base) and every position pays `base × Δindex` when next touched.
+public struct FundingConfig: Sendable, Hashable {
+    public var periodMs: Int64
+    /// Clamp on the per-period rate (1e6 = 100%).
+    public var maxRate: Ppm
+    public init(periodMs: Int64 = 3_600_000, maxRate: Ppm = Ppm(raw: 1_000)) {
+        self.periodMs = periodMs
+        self.maxRate = maxRate
+    }
+}
+
+/// Funding state of one market.
+public struct FundingState: Sendable, Hashable {
+    /// Cumulative index in 1e-9 quote per whole base (1e9 raw): a position of `b` raw base
+    /// owes `b × (index − its last index) / 1e12` quote raw.
+    public internal(set) var index: Int64 = 0
+    /// Rate of the last period (1e9 = 100%).
+    public internal(set) var lastRate: Int64 = 0
+    public internal(set) var periodStart: Int64 = .min
+    var premiumTime: Int64 = .min
+    /// Σ premium × dt over the period (price raw × ms).
+    var premiumIntegral: Int128 = 0
+    var oracleIntegral: Int128 = 0
+    var lastPremium: Int64 = 0
+    var lastOracle: Int64 = 0
+    /// Funding collected but not yet paid out (positions settle lazily): Σ of payments booked.
+    /// Once every position has settled it holds only the rounding dust (≥ 0, < positions).
+    public internal(set) var clearing: Int64 = 0
+    public init() {}
+}

@@ -1,0 +1,95 @@
+import MarketCore
+
+extension MatchingEngine {
+    /// The mark price: the book's mid when both sides rest, else the AMM's mid, else the last
+    /// trade, else the oracle.
+    public var markPrice: Int64 {
+        if let b = book.bestBid, let a = book.bestAsk { return (b.raw + a.raw) / 2 }
+        if let amm, amm.isLive { return amm.midPriceRaw }
+        if oracle.mark > 0 { return oracle.mark }
+        return oracle.price
+    }
+
+    /// Folds the premium since the last sample into the period's integral.
+    mutating func samplePremium() {
+        guard oracle.hasValue, oracle.price > 0 else { return }
+        if funding.premiumTime != .min {
+            let dt = Int128(now - funding.premiumTime)
+            funding.premiumIntegral += Int128(funding.lastPremium) * dt
+            funding.oracleIntegral += Int128(funding.lastOracle) * dt
+        }
+        if funding.periodStart == .min { funding.periodStart = now }
+        funding.premiumTime = now
+        funding.lastPremium = markPrice - oracle.price
+        funding.lastOracle = oracle.price
+    }
+
+    /// Whether a funding period has ended (a keeper job).
+    public var fundingDue: Bool {
+        funding.periodStart != .min && now - funding.periodStart >= config.funding.periodMs
+    }
+
+    /// Closes the funding period: computes the clamped rate from the time-weighted premium,
+    /// moves the cumulative index and settles the AMM's position at once (accounts settle on touch).
+    public mutating func updateFunding(at time: Timestamp, events: inout EventBuffer) {
+        advance(to: time, events: &events)
+        samplePremium()
+        guard fundingDue else { return }
+        let elapsed = Int128(now - funding.periodStart)
+        let oracleAvg = elapsed > 0 ? funding.oracleIntegral / elapsed : Int128(oracle.price)
+        var rate: Int64 = 0
+        if elapsed > 0 && oracleAvg > 0 {
+            // rate (1e9) = avg premium / avg oracle, rounded toward zero.
+            rate = Int64(funding.premiumIntegral * 1_000_000_000 / elapsed / oracleAvg)
+            let cap = config.funding.maxRate.raw * 1_000
+            rate = Swift.min(Swift.max(rate, -cap), cap)
+        }
+        // Δindex (1e9 quote per whole base) = rate × oracle: longs pay when positive.
+        let delta = Int64(Int128(rate) * Int128(oracle.price) / 1_000_000)
+        funding.index += delta
+        funding.lastRate = rate
+        funding.periodStart = now
+        funding.premiumIntegral = 0
+        funding.oracleIntegral = 0
+        if amm != nil { settleAMMFunding() }
+        events.append(.funding(rate: rate, index: funding.index, mark: Price(raw: markPrice), oracle: Price(raw: oracle.price),
+                               Timestamp(milliseconds: now)))
+    }
+
+    /// Pays `base × Δindex` for one account; the payer's side rounds up and the receiver's
+    /// toward zero, so the clearing balance keeps the dust (never the traders).
+    mutating func settleFunding(_ i: Int) {
+        let d = funding.index - accountStates[i].fundingIndex
+        guard d != 0 else { return }
+        accountStates[i].fundingIndex = funding.index
+        let base = accountStates[i].base
+        guard base != 0 else { return }
+        let pay = Int64(mulDiv128(Int128(base) * Int128(d), 1_000_000_000_000, .up))
+        accountStates[i].quote -= pay
+        accountStates[i].funding += pay
+        funding.clearing += pay
+    }
+
+    mutating func settleAMMFunding() {
+        let d = funding.index - ammFundingIndex
+        ammFundingIndex = funding.index
+        guard d != 0, let base = amm?.base, base != 0 else { return }
+        let pay = Int64(mulDiv128(Int128(base) * Int128(d), 1_000_000_000_000, .up))
+        amm!.quote -= pay
+        funding.clearing += pay
+    }
+
+    /// Settles pending funding for `account` (keepers and margin checks call this).
+    public mutating func settleFunding(_ account: AccountId) {
+        ensureAccount(account)
+        settleFunding(Int(account.raw))
+    }
+
+    /// Funding `account` owes but has not yet settled (quote raw; negative: is owed).
+    public func pendingFunding(_ account: AccountId) -> Int64 {
+        let a = self.account(account)
+        let d = funding.index - a.fundingIndex
+        guard d != 0, a.base != 0 else { return 0 }
+        return Int64(mulDiv128(Int128(a.base) * Int128(d), 1_000_000_000_000, .up))
+    }
+}

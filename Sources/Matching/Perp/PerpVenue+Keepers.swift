@@ -1,0 +1,102 @@
+import MarketCore
+
+extension PerpVenue {
+    /// Registers a keeper with a stake taken from its USDC collateral.
+    public mutating func registerKeeper(account: AccountId, stake: Int64, at time: Timestamp, events: inout EventBuffer) -> Result<UInt32, VenueError> {
+        guard stake >= keeperConfig.minStake.raw else { return .failure(.stakeTooSmall(minimum: keeperConfig.minStake.raw)) }
+        ensureAccount(account)
+        guard usdc[Int(account.raw)] >= stake else { return .failure(.insufficientBalance(have: usdc[Int(account.raw)])) }
+        if time.milliseconds > now { now = time.milliseconds }
+        usdc[Int(account.raw)] -= stake
+        keepers.keepers.append(Keeper(account: account, stake: stake, score: 1_000_000, online: true))
+        let id = UInt32(keepers.keepers.count - 1)
+        events.append(.keeper(.registered(keeper: id, stake: Amount(raw: stake), Timestamp(milliseconds: now))))
+        return .success(id)
+    }
+
+    /// Marks a keeper as answering its jobs or not.
+    public mutating func setKeeperOnline(_ keeper: UInt32, _ online: Bool) -> VenueError? {
+        guard Int(keeper) < keepers.keepers.count else { return .unknownKeeper }
+        keepers.keepers[Int(keeper)].online = online
+        return nil
+    }
+
+    /// Queues a vault job (fee crystallisation, matured withdrawal) for the keepers.
+    public mutating func schedule(_ job: ExternalJob) { externalJobs.append(job) }
+
+    /// Hands a job to keepers until one does it. A keeper that misses loses score and a slice
+    /// of stake (to market `market`'s insurance fund), and the job goes to the next draw.
+    /// Returns the keeper that did it, or nil if none could.
+    mutating func assign(_ kind: KeeperJobKind, market: Int, events: inout EventBuffer) -> Int? {
+        var tried = [Bool](repeating: false, count: keepers.keepers.count)
+        let ts = Timestamp(milliseconds: now)
+        while let k = keepers.pick(excluding: tried) {
+            tried[k] = true
+            if keepers.keepers[k].online {
+                keepers.keepers[k].done += 1
+                let s = keepers.keepers[k].score + keeperConfig.successBonus.raw
+                keepers.keepers[k].score = Swift.min(s, 1_000_000)
+                return k
+            }
+            let slash = mulDiv(keepers.keepers[k].stake, keeperConfig.slash.raw, 1_000_000, .up)
+            keepers.keepers[k].stake -= slash
+            keepers.keepers[k].missed += 1
+            keepers.keepers[k].score = mulDiv(keepers.keepers[k].score, keeperConfig.missPenalty.raw, 1_000_000, .down)
+            markets[market].creditInsurance(slash)
+            events.append(.keeper(.missed(keeper: UInt32(k), job: kind, slashed: Amount(raw: slash),
+                                          score: Ppm(raw: keepers.keepers[k].score), ts)))
+        }
+        return nil
+    }
+
+    /// Pays a keeper the flat job reward from the market's fee pool (as far as it holds it).
+    mutating func reward(_ k: Int, market: Int, job: KeeperJobKind, events: inout EventBuffer) {
+        let paid = markets[market].drawFeePool(keeperConfig.jobReward.raw)
+        let a = keepers.keepers[k].account
+        ensureAccount(a)
+        usdc[Int(a.raw)] += paid
+        events.append(.keeper(.done(keeper: UInt32(k), job: job, reward: Amount(raw: paid), Timestamp(milliseconds: now))))
+    }
+
+    /// The keepers' round: funding updates, triggers, liquidations, then the vault's jobs.
+    /// Jobs no keeper takes stay pending for the next round.
+    public mutating func runKeepers(events: inout EventBuffer) {
+        guard !keepers.keepers.isEmpty else { return }
+        let ts = Timestamp(milliseconds: now)
+        for m in markets.indices where markets[m].fundingDue {
+            guard let k = assign(.funding, market: m, events: &events) else { continue }
+            markets[m].updateFunding(at: ts, events: &events)
+            reward(k, market: m, job: .funding, events: &events)
+        }
+        var t = 0
+        while t < triggers.count {
+            let tr = triggers[t]
+            let o = markets[tr.market].oracle
+            let hit = o.hasValue && (tr.fireWhenAbove ? o.price >= tr.triggerPrice : o.price <= tr.triggerPrice)
+            guard hit, let k = assign(.trigger, market: tr.market, events: &events) else { t += 1; continue }
+            triggers.remove(at: t)
+            events.append(.triggerFired(tr.request.id, price: Price(raw: o.price), ts))
+            if let linked = tr.linked, markets[tr.market].book.contains(linked) {
+                cancel(market: tr.market, linked, at: ts, events: &events)
+            }
+            place(market: tr.market, tr.request, at: ts, events: &events)
+            reward(k, market: tr.market, job: .trigger, events: &events)
+        }
+        for a in 0..<accountCount where margin(AccountId(UInt32(a))).belowMaintenance {
+            guard let k = assign(.liquidation, market: 0, events: &events) else { break }
+            liquidate(AccountId(UInt32(a)), keeper: k, events: &events)
+        }
+        var j = 0
+        while j < externalJobs.count {
+            guard externalJobs[j].dueAt <= now, let k = assign(externalJobs[j].kind, market: 0, events: &events) else { j += 1; continue }
+            reward(k, market: 0, job: externalJobs[j].kind, events: &events)
+            externalJobs.remove(at: j)
+        }
+    }
+
+    /// Accounts below maintenance now (a keeper's scan).
+    /// - Complexity: O(accounts × markets).
+    public func liquidatable() -> [AccountId] {
+        (0..<accountCount).lazy.map { AccountId(UInt32($0)) }.filter { margin($0).belowMaintenance }
+    }
+}

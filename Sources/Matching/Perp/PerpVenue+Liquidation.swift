@@ -1,0 +1,83 @@
+import MarketCore
+
+extension PerpVenue {
+    /// Liquidates `account` (which must be below maintenance): cancels its orders, then moves its
+    /// largest position to the keeper's account at the oracle in steps of at most
+    /// `liquidationStep`, each sized to restore maintenance plus the buffer, until it does; the
+    /// account pays the liquidator and insurance fees. An account left with no position and
+    /// negative equity is bankrupt: the insurance fund pays, then the fee pool, then the loss is
+    /// socialised over open positions.
+    mutating func liquidate(_ account: AccountId, keeper k: Int, events: inout EventBuffer) {
+        guard margin(account).belowMaintenance else { return }
+        let ts = Timestamp(milliseconds: now)
+        let keeperAccount = keepers.keepers[k].account
+        for m in markets.indices { markets[m].cancelAll(of: account, at: ts, events: &events) }
+        var lastMarket = 0
+        for _ in 0..<64 {
+            let s = margin(account)
+            // Pick the largest position (by notional).
+            var best = -1
+            var bestNotional: Int64 = 0
+            for m in markets.indices {
+                let b = markets[m].account(account).base
+                let n = mulDiv(abs(b), markFor(m), 1_000_000_000, .up)
+                if b != 0 && n >= bestNotional { best = m; bestNotional = n }
+            }
+            guard best >= 0 else { break }
+            let risk = risks[best]
+            let target = s.maintenanceRequirement + mulDiv(s.notional, risk.liquidationBuffer.raw, 1_000_000, .up)
+            if s.maintenanceEquity >= target { break }
+            lastMarket = best
+            let price = markFor(best)
+            let b = markets[best].account(account).base
+            let stepSize = markets[best].config.step.raw
+            // Closing q frees q × price × (mmr + buffer − fees) of shortfall (linear, ignoring the size premium).
+            let gain = risk.maintenanceMargin.raw + risk.liquidationBuffer.raw - risk.liquidatorFee.raw - risk.insuranceFee.raw
+            var q = abs(b)
+            if gain > 0 {
+                let shortfall = Int128(target - s.maintenanceEquity)
+                let needed = mulDiv128(shortfall * 1_000_000_000 * 1_000_000, Int128(price) * Int128(gain), .up)
+                q = Int64(Swift.min(needed, Int128(abs(b))))
+            }
+            let cap = Swift.max(mulDiv(abs(b), risk.liquidationStep.raw, 1_000_000, .up), stepSize)
+            q = Swift.min(Swift.min(q, cap), abs(b))
+            q = Swift.min(((q + stepSize - 1) / stepSize) * stepSize, abs(b))
+            let signed = b > 0 ? q : -q
+            let r = markets[best].transferPosition(from: account, to: keeperAccount, qty: signed, price: price,
+                                                   fee: risk.liquidatorFee, insurance: risk.insuranceFee)
+            let after = margin(account)
+            events.append(.liquidation(LiquidationStep(
+                account: account, keeper: UInt32(k), keeperAccount: keeperAccount, size: Quantity(raw: signed),
+                price: Price(raw: price), liquidatorFee: Amount(raw: r.fee), insuranceFee: Amount(raw: r.insurance),
+                marginBefore: Amount(raw: s.maintenanceEquity), marginAfter: Amount(raw: after.maintenanceEquity),
+                requirement: Amount(raw: after.maintenanceRequirement), time: ts)))
+        }
+        resolveBankruptcy(account, market: lastMarket, events: &events)
+    }
+
+    /// If `account` holds no position, no other collateral and negative equity, covers the hole:
+    /// insurance fund, then fee pool, then a loss socialised over open positions in `market`.
+    mutating func resolveBankruptcy(_ account: AccountId, market: Int, events: inout EventBuffer) {
+        let i = Int(account.raw)
+        guard markets.allSatisfy({ $0.account(account).base == 0 }) else { return }
+        guard assets.indices.allSatisfy({ assetBalances[i * assets.count + $0] == 0 }) else { return }
+        // Fold every market's trading balance into the USDC collateral.
+        for m in markets.indices {
+            markets[m].settleFunding(account)
+            let q = markets[m].account(account).quote
+            if q != 0 {
+                markets[m].adjustQuote(account, by: -q)
+                usdc[i] += q
+            }
+        }
+        guard usdc[i] < 0 else { return }
+        let bad = -usdc[i]
+        let fromInsurance = markets[market].drawInsurance(bad)
+        let fromPool = markets[market].drawFeePool(bad - fromInsurance)
+        let socialized = markets[market].socializeLoss(bad - fromInsurance - fromPool, excluding: account)
+        let covered = fromInsurance + fromPool + Swift.min(socialized, bad - fromInsurance - fromPool)
+        usdc[i] += covered
+        events.append(.bankruptcy(account, badDebt: Amount(raw: bad), insurance: Amount(raw: fromInsurance + fromPool),
+                                  socialized: Amount(raw: bad - fromInsurance - fromPool), Timestamp(milliseconds: now)))
+    }
+}

@@ -1,0 +1,199 @@
+import MarketCore
+
+/// One perpetual market inside a venue: its matching engine and risk rules.
+public struct MarketSpec: Sendable, Hashable {
+    public var matching: MarketConfig
+    public var risk: RiskConfig
+    public init(matching: MarketConfig, risk: RiskConfig = RiskConfig()) {
+        self.matching = matching
+        self.risk = risk
+    }
+}
+
+/// A venue: markets, cross-margined sub-accounts with USDC and haircut collateral, funding,
+/// keeper-run liquidations and trigger orders, and the insurance funds (DESIGN §5).
+///
+/// A value type driven by commands carrying their time; no I/O, no clock. Conservation: over
+/// all accounts' collateral, every market's trading balances, pools, insurance funds and keeper
+/// stakes, quote changes only by explicit deposits and withdrawals (``quoteSupply``).
+public struct PerpVenue: Sendable {
+    public internal(set) var markets: [MatchingEngine]
+    public let risks: [RiskConfig]
+    public let assets: [CollateralAsset]
+    public let keeperConfig: KeeperConfig
+    /// USDC collateral per account (quote raw).
+    public internal(set) var usdc: ContiguousArray<Int64> = []
+    /// Other collateral: `assetBalances[account × assets.count + asset]` (1e9 units).
+    var assetBalances: ContiguousArray<Int64> = []
+    /// Oracle price of each collateral asset (price raw, quote per whole unit).
+    public internal(set) var assetPrices: [Int64]
+    public internal(set) var keepers = KeeperNetwork()
+    public internal(set) var triggers: [TriggerOrder] = []
+    var brackets: [PendingBracket] = []
+    /// Vault hooks waiting for a keeper (fee crystallisation, matured withdrawals).
+    public internal(set) var externalJobs: [ExternalJob] = []
+    /// Net deposits minus withdrawals of USDC (the conserved total's reference).
+    public internal(set) var netDeposits: Int64 = 0
+    public internal(set) var now: Int64 = 0
+    /// Whether orders are checked against initial margin (off: a pure matching run without collateral).
+    public var enforceMargin: Bool
+
+    /// Creates a venue. Every market and risk configuration must be valid.
+    public init(markets: [MarketSpec], assets: [CollateralAsset] = [], keepers: KeeperConfig = KeeperConfig(), seed: UInt64 = 1,
+                enforceMargin: Bool = true) {
+        self.enforceMargin = enforceMargin
+        self.markets = markets.map { MatchingEngine(config: $0.matching) }
+        self.risks = markets.map(\.risk)
+        precondition(markets.allSatisfy { $0.risk.validate().isEmpty }, "invalid risk config")
+        self.assets = assets
+        self.assetPrices = assets.map { _ in 0 }
+        self.keeperConfig = keepers
+        self.keepers.seed = seed
+    }
+
+    var accountCount: Int { usdc.count }
+
+    mutating func ensureAccount(_ a: AccountId) {
+        let i = Int(a.raw)
+        if i >= usdc.count {
+            usdc.append(contentsOf: repeatElement(0, count: i + 1 - usdc.count))
+            assetBalances.append(contentsOf: repeatElement(0, count: (i + 1) * assets.count - assetBalances.count))
+        }
+    }
+
+    /// Balance of collateral `asset` (0 = USDC, quote raw; k ≥ 1 = `assets[k-1]`, 1e9 units).
+    public func balance(_ account: AccountId, asset: Int = 0) -> Int64 {
+        let i = Int(account.raw)
+        guard i < usdc.count else { return 0 }
+        return asset == 0 ? usdc[i] : assetBalances[i * assets.count + asset - 1]
+    }
+
+    /// Total quote held anywhere in the venue; equals ``netDeposits`` unless value was created or destroyed.
+    public var quoteSupply: Int64 {
+        var q: Int64 = usdc.reduce(0, +) + keepers.totalStake
+        for m in markets { q += m.conservation.quote }
+        return q
+    }
+
+    // MARK: - Commands
+
+    /// Moves time forward; runs the keepers (funding, triggers, liquidations, hooks).
+    public mutating func advance(to time: Timestamp, events: inout EventBuffer) {
+        if time.milliseconds > now { now = time.milliseconds }
+        for m in markets.indices { markets[m].advance(to: time, events: &events) }
+        runKeepers(events: &events)
+    }
+
+    /// Deposits collateral (asset 0 = USDC, amount in quote raw; others in 1e9 units).
+    public mutating func deposit(_ account: AccountId, asset: Int = 0, amount: Int64, at time: Timestamp,
+                                 events: inout EventBuffer) -> VenueError? {
+        guard amount > 0 else { return .invalidAmount }
+        guard asset >= 0 && asset <= assets.count else { return .unknownAsset }
+        if time.milliseconds > now { now = time.milliseconds }
+        ensureAccount(account)
+        let i = Int(account.raw)
+        let balance: Int64
+        if asset == 0 {
+            usdc[i] += amount
+            netDeposits += amount
+            balance = usdc[i]
+        } else {
+            assetBalances[i * assets.count + asset - 1] += amount
+            balance = assetBalances[i * assets.count + asset - 1]
+        }
+        events.append(.collateral(account, asset: UInt16(asset), delta: amount, balance: balance, Timestamp(milliseconds: now)))
+        return nil
+    }
+
+    /// Withdraws collateral if the account keeps its initial margin afterwards.
+    public mutating func withdraw(_ account: AccountId, asset: Int = 0, amount: Int64, at time: Timestamp,
+                                  events: inout EventBuffer) -> VenueError? {
+        guard amount > 0 else { return .invalidAmount }
+        guard asset >= 0 && asset <= assets.count else { return .unknownAsset }
+        if time.milliseconds > now { now = time.milliseconds }
+        ensureAccount(account)
+        let i = Int(account.raw)
+        let have = balance(account, asset: asset)
+        guard amount <= have else { return .insufficientBalance(have: have) }
+        let free = margin(account).freeCollateral
+        let value = asset == 0 ? amount : collateralValue(asset: asset, amount: amount, weight: assets[asset - 1].initialWeight.raw)
+        guard value <= free else { return .insufficientMargin(free: free) }
+        let balance: Int64
+        if asset == 0 {
+            usdc[i] -= amount
+            netDeposits -= amount
+            balance = usdc[i]
+        } else {
+            assetBalances[i * assets.count + asset - 1] -= amount
+            balance = assetBalances[i * assets.count + asset - 1]
+        }
+        events.append(.collateral(account, asset: UInt16(asset), delta: -amount, balance: balance, Timestamp(milliseconds: now)))
+        return nil
+    }
+
+    /// Sets a collateral asset's oracle price.
+    public mutating func updateAssetPrice(asset: Int, price: Price, at time: Timestamp, events: inout EventBuffer) {
+        precondition(asset >= 1 && asset <= assets.count)
+        assetPrices[asset - 1] = price.raw
+        advance(to: time, events: &events)
+    }
+
+    /// Records a market's oracle, then runs the keepers.
+    public mutating func updateOracle(market: Int, price: Price, confidence: Price, at time: Timestamp, events: inout EventBuffer) {
+        if time.milliseconds > now { now = time.milliseconds }
+        markets[market].updateOracle(price: price, confidence: confidence, at: time, events: &events)
+        runKeepers(events: &events)
+    }
+
+    /// Places an order after the initial-margin check (reduce-only and risk-reducing orders always pass).
+    public mutating func place<P: JITProviderPool>(market: Int, _ request: OrderRequest, at time: Timestamp,
+                                                   providers: inout P, events: inout EventBuffer) {
+        if time.milliseconds > now { now = time.milliseconds }
+        ensureAccount(request.account)
+        if enforceMargin && !request.reduceOnly && !passesInitialMargin(market: market, request) {
+            events.append(.rejected(request.id, .insufficientMargin, Timestamp(milliseconds: now)))
+            return
+        }
+        let start = events.count
+        markets[market].place(request, at: time, providers: &providers, events: &events)
+        afterMatching(market: market, from: start, events: &events)
+    }
+
+    /// Places an order without JIT providers.
+    public mutating func place(market: Int, _ request: OrderRequest, at time: Timestamp, events: inout EventBuffer) {
+        var none = NoJITProviders()
+        place(market: market, request, at: time, providers: &none, events: &events)
+    }
+
+    /// Cancels a resting order (and whatever is linked to it).
+    public mutating func cancel(market: Int, _ id: OrderId, at time: Timestamp, events: inout EventBuffer) {
+        if time.milliseconds > now { now = time.milliseconds }
+        let start = events.count
+        markets[market].cancel(id, at: time, events: &events)
+        afterMatching(market: market, from: start, events: &events)
+    }
+
+    /// Gives direct access to a market's engine for commands the venue does not wrap (amend, pause, breakers).
+    public mutating func withMarket<R>(_ market: Int, _ body: (inout MatchingEngine) -> R) -> R {
+        body(&markets[market])
+    }
+}
+
+/// Why a venue command was refused.
+public enum VenueError: Error, Sendable, Hashable, CustomStringConvertible {
+    case invalidAmount, unknownAsset
+    case insufficientBalance(have: Int64)
+    case insufficientMargin(free: Int64)
+    case stakeTooSmall(minimum: Int64)
+    case unknownKeeper
+    public var description: String {
+        switch self {
+        case .invalidAmount: return "amount must be positive"
+        case .unknownAsset: return "unknown collateral asset"
+        case .insufficientBalance(let h): return "insufficient balance (have \(Amount(raw: h)))"
+        case .insufficientMargin(let f): return "would breach initial margin (free collateral \(Amount(raw: f)))"
+        case .stakeTooSmall(let m): return "stake below the minimum \(Amount(raw: m))"
+        case .unknownKeeper: return "unknown keeper"
+        }
+    }
+}
