@@ -314,6 +314,7 @@ struct MatchSession {
 
     func summary() -> String {
         let c = engine.conservation
-        return "fills=\(fills) resting=\(engine.book.count) feePool=\(Amount(raw: engine.feePool)) insuranceFund=\(Amount(raw: engine.insuranceFund)) baseSum=\(c.base) quoteSum=\(c.quote) quoteSupply=\(Amount(raw: venue.quoteSupply)) netDeposits=\(Amount(raw: venue.netDeposits))"
+        let conserved = c.base == 0 && venue.quoteSupply == venue.netDeposits
+        return "fills=\(fills) resting=\(engine.book.count) feePool=\(Amount(raw: engine.feePool)) insuranceFund=\(Amount(raw: engine.insuranceFund)) baseSum=\(c.base) quoteSupply=\(Amount(raw: venue.quoteSupply)) netDeposits=\(Amount(raw: venue.netDeposits)) conserved=\(conserved)"
     }
 }

@@ -13,6 +13,8 @@ extension PerpVenue {
         let keeperAccount = keepers.keepers[k].account
         for m in markets.indices { markets[m].cancelAll(of: account, at: ts, events: &events) }
         var lastMarket = 0
+        // Steps are sized on the position when the liquidation began, so it ends in a few steps.
+        let initialBase = markets.map { $0.account(account).base }
         for _ in 0..<64 {
             let s = margin(account)
             // Pick the largest position (by notional).
@@ -39,12 +41,18 @@ extension PerpVenue {
                 let needed = mulDiv128(shortfall * 1_000_000_000 * 1_000_000, Int128(price) * Int128(gain), .up)
                 q = Int64(Swift.min(needed, Int128(abs(b))))
             }
-            let cap = Swift.max(mulDiv(abs(b), risk.liquidationStep.raw, 1_000_000, .up), stepSize)
-            q = Swift.min(Swift.min(q, cap), abs(b))
+            let cap = Swift.max(mulDiv(abs(initialBase[best]), risk.liquidationStep.raw, 1_000_000, .up), stepSize)
+            // An account with no equity left cannot be cured by steps: close it at once.
+            if s.maintenanceEquity > 0 { q = Swift.min(q, cap) }
+            q = Swift.min(q, abs(b))
             q = Swift.min(((q + stepSize - 1) / stepSize) * stepSize, abs(b))
             let signed = b > 0 ? q : -q
+            // Fees come from the account's equity; an account with none left pays none (they would
+            // only move its hole onto the insurance fund and the other traders).
+            let solvent = s.maintenanceEquity > 0
             let r = markets[best].transferPosition(from: account, to: keeperAccount, qty: signed, price: price,
-                                                   fee: risk.liquidatorFee, insurance: risk.insuranceFee)
+                                                   fee: solvent ? risk.liquidatorFee : .zero,
+                                                   insurance: solvent ? risk.insuranceFee : .zero)
             let after = margin(account)
             events.append(.liquidation(LiquidationStep(
                 account: account, keeper: UInt32(k), keeperAccount: keeperAccount, size: Quantity(raw: signed),
