@@ -52,18 +52,25 @@ extension FixedPoint {
 
 /// `a × b / c` computed through `Int128`, rounded as stated. Traps if the result does not fit
 /// `Int64` (inputs are validated before they reach here, so that is a bug) or if `c == 0`.
-@inlinable public func mulDiv(_ a: Int64, _ b: Int64, _ c: Int64, _ rounding: Rounding) -> Int64 {
+@inlinable @inline(__always)
+public func mulDiv(_ a: Int64, _ b: Int64, _ c: Int64, _ rounding: Rounding) -> Int64 {
     // Fast path: when the product fits 64 bits, one hardware division gives the same result.
     let (p, overflow) = a.multipliedReportingOverflow(by: b)
-    if !overflow && c > 0 {
+    if _fastPath(!overflow && c > 0) {
         let (q, r) = p.quotientAndRemainder(dividingBy: c)
         if r == 0 { return q }
         switch rounding {
-        case .down: return r < 0 ? q - 1 : q
-        case .up: return r < 0 ? q : q + 1
+        case .down: return r < 0 ? q &- 1 : q
+        case .up: return r < 0 ? q : q &+ 1
         }
     }
-    return Int64(mulDiv128(Int128(a) * Int128(b), Int128(c), rounding))
+    return mulDivWide(a, b, c, rounding)
+}
+
+/// The `Int128` path of ``mulDiv(_:_:_:_:)`` (kept out of line).
+@inline(never)
+public func mulDivWide(_ a: Int64, _ b: Int64, _ c: Int64, _ rounding: Rounding) -> Int64 {
+    Int64(mulDiv128(Int128(a) * Int128(b), Int128(c), rounding))
 }
 
 /// `n / d` on `Int128`, rounded as stated (floor or ceiling, for either sign).

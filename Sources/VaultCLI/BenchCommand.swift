@@ -12,10 +12,13 @@ struct BenchCommand: ParsableCommand {
         book:    the C++ reference book's op stream (xoshiro256**, 55% add / 35% cancel / 10% market),
                  replayed through a plain-book engine; prints ns/op comparable to shared/bench/book_limit.
         auction: market takers through a 10-step JIT auction with 4 providers, a resting book and the DAMM.
+        margin:  the auction workload through a venue, without and with the initial-margin check per order
+                 (interleaved runs; the ratio is the check's cost).
+        liquidation: a keeper scan over --accounts accounts after a 10% price move (all of them liquidatable).
         """
     )
 
-    enum Workload: String, ExpressibleByArgument, CaseIterable { case book, auction, all }
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case book, auction, margin, liquidation, all }
 
     @Option(help: "Which workload: book, auction or all.")
     var workload: Workload = .all
@@ -23,6 +26,8 @@ struct BenchCommand: ParsableCommand {
     var ops: Int = 10_000_000
     @Option(help: "Taker orders in the auction workload.")
     var takers: Int = 1_000_000
+    @Option(help: "Accounts in the liquidation scan.")
+    var accounts: Int = 100_000
     @Option(help: "Seed of the book stream.")
     var seed: UInt64 = 42
     @Option(name: .customLong("repeat"), help: "Timed repetitions (the median is reported).")
@@ -34,7 +39,41 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let clock = ContinuousClock()
-        if workload != .auction {
+        if workload == .margin || workload == .all {
+            var off: [Double] = []
+            var on: [Double] = []
+            for _ in 0..<repeats {
+                for enforce in [false, true] {
+                    var w = VenueAuctionWorkload(enforceMargin: enforce)
+                    for i in 0..<20_000 { w.taker(i) }
+                    let start = clock.now
+                    for i in 20_000..<(20_000 + takers) { w.taker(i) }
+                    let d = clock.now - start
+                    let ns = (Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9) / Double(takers)
+                    if enforce { on.append(ns) } else { off.append(ns) }
+                    guard w.venue.quoteSupply == w.venue.netDeposits else { throw ValidationError("venue conservation broken") }
+                }
+                print("  run: without margin \(fmt(off.last!)) ns/taker, with \(fmt(on.last!)) ns/taker")
+            }
+            let a = off.sorted()[off.count / 2]
+            let b = on.sorted()[on.count / 2]
+            print("margin: \(takers) takers via venue, median \(fmt(a)) → \(fmt(b)) ns/taker; the check adds \(fmt((b / a - 1) * 100))%")
+        }
+        if workload == .liquidation || workload == .all {
+            print("building \(accounts) accounts…")
+            let w = LiquidationScanWorkload(accounts: accounts)
+            var times: [Double] = []
+            var found = 0
+            for _ in 0..<Swift.max(repeats, 5) {
+                let start = clock.now
+                found = w.scan()
+                let d = clock.now - start
+                times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15)
+            }
+            guard found == accounts else { throw ValidationError("scan found \(found) of \(accounts) liquidatable accounts") }
+            print("liquidation: scan of \(accounts) accounts after a 10% move, median \(fmt(times.sorted()[times.count / 2])) ms (\(found) below maintenance)")
+        }
+        if workload == .book || workload == .all {
             print("generating \(ops) ops (seed \(seed))…")
             let stream = ReferenceStream(count: ops, seed: seed)
             var times: [Double] = []
@@ -60,7 +99,7 @@ struct BenchCommand: ParsableCommand {
             let med = times.sorted()[times.count / 2] / Double(ops)
             print("book: \(ops) ops, median \(fmt(med)) ns/op = \(fmt(1e3 / med)) M ops/s (peak live \(stream.peakLive))")
         }
-        if workload != .book {
+        if workload == .auction || workload == .all {
             var times: [Double] = []
             for _ in 0..<repeats {
                 var w = AuctionWorkload()

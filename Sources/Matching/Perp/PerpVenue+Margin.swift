@@ -81,19 +81,18 @@ extension PerpVenue {
         let summary = margin(r.account)
         let oracle = markFor(m)
         guard oracle > 0 else { return false }
-        let config = markets[m].config
         let one = Int64(1_000_000)
         let worstPrice: Int64
         if r.type == .limit {
             worstPrice = r.price.raw
         } else {
-            let off = config.auction.endOffset.raw
+            let off = markets[m].config.auction.endOffset.raw
             worstPrice = r.side == .buy ? mulDiv(oracle, one + off, one, .up) : mulDiv(oracle, one - off, one, .down)
         }
         // Filling away from the oracle loses the difference at once; the taker fee is paid too.
         let adverse = r.side == .buy ? worstPrice - oracle : oracle - worstPrice
         let slippage = Swift.max(adverse, 0) == 0 ? 0 : mulDiv(r.size.raw, adverse, 1_000_000_000, .up)
-        let maxTaker = config.fees.tiers.map(\.taker.raw).max() ?? 0
+        let maxTaker = maxTakerFee[m]
         let fee = mulDiv(mulDiv(r.size.raw, Swift.max(worstPrice, oracle), 1_000_000_000, .up), maxTaker, one, .up)
         // Requirement with this market's worst case replaced by `after`.
         let risk = risks[m]

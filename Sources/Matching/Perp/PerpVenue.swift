@@ -35,6 +35,8 @@ public struct PerpVenue: Sendable {
     /// Net deposits minus withdrawals of USDC (the conserved total's reference).
     public internal(set) var netDeposits: Int64 = 0
     public internal(set) var now: Int64 = 0
+    /// The highest taker fee of each market's tiers (the margin check's fee allowance).
+    let maxTakerFee: [Int64]
     /// Whether orders are checked against initial margin (off: a pure matching run without collateral).
     public var enforceMargin: Bool
 
@@ -44,6 +46,7 @@ public struct PerpVenue: Sendable {
         self.enforceMargin = enforceMargin
         self.markets = markets.map { MatchingEngine(config: $0.matching) }
         self.risks = markets.map(\.risk)
+        self.maxTakerFee = markets.map { $0.matching.fees.tiers.map(\.taker.raw).max() ?? 0 }
         precondition(markets.allSatisfy { $0.risk.validate().isEmpty }, "invalid risk config")
         self.assets = assets
         self.assetPrices = assets.map { _ in 0 }
