@@ -3,7 +3,7 @@
     case duplicateId, invalidSize, invalidPrice, offTick, offStep, belowMinSize
     case postOnlyWouldCross, postOnlyNotLimit, reduceOnlyWouldIncrease, reduceOnlyNoPosition
     case marketPaused, breakerTripped, oracleInvalid, noOracle, unknownOrder, ocoUnknownSibling
-    case insufficientMargin, tooManyOrders
+    case insufficientMargin, tooManyOrders, invalidAccount
 
     public var description: String {
         switch self {
@@ -25,6 +25,7 @@
         case .ocoUnknownSibling: return "oco_unknown_sibling"
         case .insufficientMargin: return "insufficient_margin"
         case .tooManyOrders: return "too_many_orders"
+        case .invalidAccount: return "invalid_account"
         }
     }
 }

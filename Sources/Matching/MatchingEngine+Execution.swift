@@ -233,6 +233,7 @@ extension MatchingEngine {
             let si = Int(level.head)
             let s = book.slots[si]
             let makerId = OrderId(s.id)
+            let sibling = s.hasOco ? book.oco(of: makerId) : kNil
             if s.account == t.account.raw {
                 if config.selfTrade == .cancelTaker {
                     t.stopped = true
@@ -240,7 +241,7 @@ extension MatchingEngine {
                 }
                 let rest = book.remove(makerId)
                 events.append(.cancelled(makerId, remaining: Quantity(raw: rest), reason: .selfTrade, Timestamp(milliseconds: now)))
-                cancelSibling(s.oco, events: &events)
+                cancelSibling(sibling, events: &events)
                 continue
             }
             var qty = Swift.min(s.qty, t.remaining)
@@ -255,7 +256,7 @@ extension MatchingEngine {
                 if qty == 0 {
                     let rest = book.remove(makerId)
                     events.append(.cancelled(makerId, remaining: Quantity(raw: rest), reason: .reduceOnlyClamp, Timestamp(milliseconds: now)))
-                    cancelSibling(s.oco, events: &events)
+                    cancelSibling(sibling, events: &events)
                     continue
                 }
             }
@@ -268,9 +269,9 @@ extension MatchingEngine {
                 events.append(.cancelled(makerId, remaining: Quantity(raw: rest - qty), reason: .reduceOnlyClamp, Timestamp(milliseconds: now)))
             } else {
                 book.reduce(makerId, by: qty)
-                if s.oco != kNil { book.setOco(makerId, kNil) }  // the link ends with the sibling
+                if sibling != kNil { book.setOco(makerId, kNil) }  // the link ends with the sibling
             }
-            cancelSibling(s.oco, events: &events)
+            cancelSibling(sibling, events: &events)
         }
     }
 
@@ -291,7 +292,7 @@ extension MatchingEngine {
                 let s = book.slots[Int(cur)]
                 if s.account == t.account.raw && config.selfTrade == .cancelTaker { ownStop = true; break }
                 // Own orders are cancelled, reduce-only ones may shrink, OCO legs may cancel each other: count none.
-                if s.account != t.account.raw && !s.reduceOnly && s.oco == kNil { total += s.qty }
+                if s.account != t.account.raw && !s.reduceOnly && !s.hasOco { total += s.qty }
                 cur = s.next
             }
             if ownStop { break }

@@ -214,6 +214,7 @@ public struct MatchingEngine: Sendable {
     mutating func validate(_ r: inout OrderRequest, taking: inout Bool, amending: Bool = false) -> RejectReason? {
         if paused || globallyPaused { return .marketPaused }
         if !amending && book.contains(r.id) { return .duplicateId }
+        if r.account.raw > maxBookAccount { return .invalidAccount }
         if let reason = checkSize(r.size) { return reason }
         if r.type == .limit {
             if r.price.raw <= 0 { return .invalidPrice }

@@ -40,6 +40,13 @@ extension OrderBook {
             open[2 * Int(slots[i].account) + (slots[i].side == .buy ? 0 : 1)] += slots[i].qty
         }
         precondition(open == openSize, "per-account open size wrong")
+        for (id, sibling) in ocoLinks {
+            precondition(contains(OrderId(id)) && slots[Int(idToSlot[Int(id)])].hasOco, "OCO link of an order that is gone")
+            precondition(sibling != id, "order linked to itself")
+        }
+        precondition(ocoLinks.count == slots.indices.filter { i in
+            Int(slots[i].id) < idToSlot.count && idToSlot[Int(slots[i].id)] == UInt32(i) && slots[i].hasOco }.count,
+                     "linked flag without a link")
         precondition(idToSlot.lazy.filter { $0 != kNil }.count == count, "id map count wrong")
     }
 

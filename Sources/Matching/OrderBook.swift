@@ -3,19 +3,38 @@ import MarketCore
 /// "No slot" / "no order" marker for the intrusive links.
 let kNil: UInt32 = .max
 
-/// A resting order, stored in the book's slot pool. Links are slot indices (an intrusive FIFO per level).
+/// Largest account id a resting order may carry (the slot packs it into 28 bits).
+public let maxBookAccount: UInt32 = (1 << 28) - 1
+
+/// A resting order, stored in the book's slot pool: 32 bytes, so a slot never straddles two cache
+/// lines. Links are slot indices (an intrusive FIFO per level). `meta` packs the account (bits
+/// 0–27) and the flags sell (28), reduce-only (29), post-only (30) and has-OCO-link (31); the OCO
+/// sibling itself lives in `OrderBook.ocoLinks`, which only linked orders touch.
 struct Slot: Sendable {
     var price: Int64
     var qty: Int64
     var id: UInt32
-    var account: UInt32
+    var meta: UInt32
     var prev: UInt32
     var next: UInt32
-    /// The OCO sibling's order id, or `kNil`.
-    var oco: UInt32
-    var side: Side
-    var reduceOnly: Bool
-    var postOnly: Bool
+
+    init(price: Int64, qty: Int64, id: UInt32, account: UInt32, side: Side, reduceOnly: Bool, postOnly: Bool) {
+        self.price = price
+        self.qty = qty
+        self.id = id
+        self.meta = account | (side == .sell ? 1 << 28 : 0) | (reduceOnly ? 1 << 29 : 0) | (postOnly ? 1 << 30 : 0)
+        self.prev = kNil
+        self.next = kNil
+    }
+
+    var account: UInt32 { meta & maxBookAccount }
+    var side: Side { meta & (1 << 28) != 0 ? .sell : .buy }
+    var reduceOnly: Bool { meta & (1 << 29) != 0 }
+    var postOnly: Bool { meta & (1 << 30) != 0 }
+    var hasOco: Bool {
+        get { meta & (1 << 31) != 0 }
+        set { meta = newValue ? meta | (1 << 31) : meta & ~(1 << 31) }
+    }
 }
 
 /// One price level: its FIFO (head is first in time) and aggregates.
@@ -57,6 +76,8 @@ public struct OrderBook: Sendable {
     var asks: ContiguousArray<Level> = []
     /// Number of resting orders.
     public private(set) var count: Int = 0
+    /// OCO links: order id → sibling order id, for linked orders only.
+    var ocoLinks: [UInt32: UInt32] = [:]
     /// Resting size per account: index `2 × account` for bids, `2 × account + 1` for asks.
     var openSize: ContiguousArray<Int64> = []
 
@@ -89,7 +110,7 @@ public struct OrderBook: Sendable {
         let s = slots[Int(idToSlot[Int(id.raw)])]
         return RestingOrder(id: id, account: AccountId(s.account), side: s.side, price: Price(raw: s.price),
                             remaining: Quantity(raw: s.qty), reduceOnly: s.reduceOnly, postOnly: s.postOnly,
-                            ocoWith: s.oco == kNil ? nil : OrderId(s.oco))
+                            ocoWith: s.hasOco ? ocoLinks[s.id].map(OrderId.init) : nil)
     }
 
     /// Total resting size at `price` on `side` (zero if no level).
@@ -133,8 +154,12 @@ public struct OrderBook: Sendable {
     mutating func insert(id: OrderId, account: AccountId, side: Side, price: Int64, qty: Int64,
                                           reduceOnly: Bool, postOnly: Bool, oco: UInt32) {
         let slotIndex: UInt32
-        let slot = Slot(price: price, qty: qty, id: id.raw, account: account.raw, prev: kNil, next: kNil,
-                        oco: oco, side: side, reduceOnly: reduceOnly, postOnly: postOnly)
+        precondition(account.raw <= maxBookAccount, "account id beyond the book's range")
+        var slot = Slot(price: price, qty: qty, id: id.raw, account: account.raw, side: side, reduceOnly: reduceOnly, postOnly: postOnly)
+        if oco != kNil {
+            slot.hasOco = true
+            ocoLinks[id.raw] = oco
+        }
         if let free = freeSlots.popLast() {
             slotIndex = free
             slots[Int(free)] = slot
@@ -221,7 +246,7 @@ public struct OrderBook: Sendable {
         freeSlots.append(si)
         count -= 1
         openSize[2 * Int(s.account) + (s.side == .buy ? 0 : 1)] -= s.qty
-        return (s.qty, s.oco)
+        return (s.qty, s.hasOco ? ocoLinks.removeValue(forKey: s.id) ?? kNil : kNil)
     }
 
     /// Reduces a resting order's size in place (keeps its queue position).
@@ -241,11 +266,14 @@ public struct OrderBook: Sendable {
 
     /// Sets the OCO link of a resting order.
     mutating func setOco(_ id: OrderId, _ sibling: UInt32) {
-        slots[Int(idToSlot[Int(id.raw)])].oco = sibling
+        let si = Int(idToSlot[Int(id.raw)])
+        slots[si].hasOco = sibling != kNil
+        if sibling == kNil { ocoLinks[id.raw] = nil } else { ocoLinks[id.raw] = sibling }
     }
 
     /// The OCO sibling of a resting order, if any.
     func oco(of id: OrderId) -> UInt32 {
-        slots[Int(idToSlot[Int(id.raw)])].oco
+        let s = slots[Int(idToSlot[Int(id.raw)])]
+        return s.hasOco ? ocoLinks[s.id] ?? kNil : kNil
     }
 }
