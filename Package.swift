@@ -37,6 +37,7 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: [
             "MarketCore", "Matching", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "VaultCLITests", dependencies: ["VaultCLI", "MarketCore", "Matching"]),
         .testTarget(name: "VaultLedgerTests", dependencies: [
             "MarketCore", "VaultLedger", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),

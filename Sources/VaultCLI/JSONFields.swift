@@ -112,8 +112,14 @@ func isBool(_ n: NSNumber) -> Bool { String(describing: type(of: n)).contains("B
 /// Buffered standard output (one write per 64 KiB).
 struct OutputBuffer {
     var buffer: [UInt8] = []
-    init() { buffer.reserveCapacity(1 << 16) }
+    /// When set, lines are kept here instead of written (for tests).
+    var captured: [String]?
+    init(capture: Bool = false) {
+        buffer.reserveCapacity(1 << 16)
+        captured = capture ? [] : nil
+    }
     mutating func line(_ s: String) {
+        if captured != nil { captured!.append(s); return }
         buffer.append(contentsOf: s.utf8)
         buffer.append(0x0A)
         if buffer.count >= 1 << 16 { flush() }
