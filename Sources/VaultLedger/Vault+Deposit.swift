@@ -1,0 +1,89 @@
+import MarketCore
+
+extension Vault {
+    /// Deposit (DESIGN §6 "Deposits").
+    ///
+    /// Refused for the protocol account, a name off the access list (permissioned vault), a
+    /// depositor with a pending withdrawal request, and while the mark is invalid.
+    ///
+    /// Order: checks that need no equity → accrue to `time` → refuse a wiped-out vault →
+    /// minimum deposit → capacity clamp `take = min(amount, maxTokens − E)` (refused if the room
+    /// is below the minimum) → crystallise the depositor's performance fee on its existing
+    /// position (before its mark moves) → mint `floor(take × (S + V) / (E + 1))` (down: favours
+    /// the vault) → manager-stake check → `E += take`, mark `+= take`, lock-up restarts.
+    func planDeposit(_ name: String, _ amount: Amount, _ time: Timestamp, _ c: inout VaultCore)
+        -> Result<Plan, VaultError>
+    {
+        if Self.nameProblem(name) != nil { return .failure(.invalidName(name)) }
+        let slot = slot(of: name)
+        if slot == .protocolAccount { return .failure(.roleNotAllowed(name: name, action: "deposit")) }
+        if amount.raw <= 0 { return .failure(.notPositive("deposit amount")) }
+        if !c.markValid { return .failure(.markInvalid) }
+        var account = account(at: slot, named: name, in: c)
+        let isDepositor = account.role == .depositor
+        if isDepositor && c.terms.permissioned && !account.isAllowed { return .failure(.notPermitted(name)) }
+        if account.withdrawRequest != nil { return .failure(.withdrawalPending(name)) }
+        let sharesBefore = account.shares.raw
+        let valueBefore = c.value(ofHeld: sharesBefore)
+
+        let managementFee = c.accrue(to: time)
+        // Re-read: the accrual may have minted fee shares into the manager or protocol record.
+        account = self.account(at: slot, named: name, in: c)
+        if c.equity == 0 && c.totalShares > 0 { return .failure(.wipedOut) }
+        if amount < c.terms.minDeposit {
+            return .failure(.belowMinimumDeposit(amount: amount, minimum: c.terms.minDeposit))
+        }
+        // maxTokens ≤ maxEquity (terms validation), so E + take never passes maxEquity.
+        let cap = c.terms.maxTokens?.raw ?? Self.maxEquity.raw
+        let room = max(cap - c.equity, 0)
+        let take = min(amount.raw, room)
+        if take < c.terms.minDeposit.raw {
+            return .failure(.vaultFull(room: Amount(raw: room), minimum: c.terms.minDeposit))
+        }
+
+        c.touch(&account)
+        let (fee, feeShares) = isDepositor ? c.crystallize(&account) : (0, 0)
+        // Mint rounds down: the depositor gets no more than its money buys; the dust stays with the vault.
+        guard let minted = c.shares(forAssets: take, .down), c.totalShares + minted <= Shares.limit.raw else {
+            return .failure(.tooLarge("the share count after this deposit"))
+        }
+        if minted == 0 { return .failure(.depositTooSmall(Amount(raw: take))) }
+        if isDepositor && c.terms.managerMinimumStake.raw > 0 {
+            let requested = c.manager.withdrawRequest?.shares.raw ?? 0
+            let free = c.manager.shares.raw - requested
+            let stake = Int128(c.terms.managerMinimumStake.raw)
+            // Exact integer comparison: free / (S' − requested) ≥ stake / 1e6.
+            if free * 1_000_000 < stake * (c.totalShares + minted - requested) {
+                return .failure(.managerStakeTooLow(minimum: c.terms.managerMinimumStake))
+            }
+        }
+
+        // Per-account running sums are Int64; refuse (rather than trap) a deposit that would overflow one.
+        guard let mark = Self.adding(account.highWaterMark.raw, take, when: isDepositor),
+            let net = Self.adding(account.netDeposits.raw, take), let total = Self.adding(account.totalDeposited.raw, take)
+        else { return .failure(.tooLarge("\(name)'s running deposit totals")) }
+        account.shares.raw += minted
+        c.totalShares += minted
+        if isDepositor { c.userShares += minted }
+        account.highWaterMark.raw = mark
+        c.equity += take
+        account.netDeposits.raw = net
+        account.totalDeposited.raw = total
+        account.lastDepositAt = time
+        let write = place(account, at: slot, in: &c)
+        return .success(
+            Plan(
+                receipt: VaultReceipt(
+                    amount: Amount(raw: take), shares: Shares(raw: minted), performanceFee: Amount(raw: fee),
+                    performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
+                actor: name, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+                actorSharesAfter: account.shares.raw, first: write))
+    }
+
+    /// `a + b` (or `a` unchanged when `when` is false), nil on `Int64` overflow.
+    static func adding(_ a: Int64, _ b: Int64, when: Bool = true) -> Int64? {
+        guard when else { return a }
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : sum
+    }
+}

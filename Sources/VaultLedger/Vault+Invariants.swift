@@ -1,0 +1,66 @@
+import MarketCore
+
+extension Vault {
+    /// The full invariant sweep (DESIGN §6); traps on the first broken invariant. Tests call it
+    /// after every action; production code need not.
+    ///
+    /// - shares: every holding ≥ 0; depositors' holdings sum to the depositor total, and that plus
+    ///   the manager's and protocol's to S; S ≤ ``Shares/limit``;
+    /// - value: `0 ≤ E ≤ maxEquity`, and the floor values of all holdings sum to at most E (the
+    ///   dust `E − Σ values` is ≥ 0 and belongs to no holder);
+    /// - withdrawals: each request holds `0 < n ≤ shares`, and Σ request values = `totalWithdrawRequested`;
+    /// - marks: depositor marks ≥ 0; an empty account has mark and hurdle zero; the manager and
+    ///   protocol have none;
+    /// - names: the name table and the depositor array agree; terms are valid;
+    /// - log: sequence numbers are contiguous and sealed events chain.
+    /// - Complexity: O(depositors + buffered events).
+    public func checkInvariants() {
+        let c = core
+        precondition(c.terms.problem == nil, "terms became invalid")
+        precondition(c.equity >= 0 && c.equity <= Self.maxEquity.raw, "equity out of range")
+        precondition(c.totalShares >= 0 && c.totalShares <= Shares.limit.raw, "total shares out of range")
+        precondition(slots.count == depositors.count, "name table and depositors disagree")
+
+        var userShares: Int128 = 0
+        var values: Int128 = 0
+        var requested: Int128 = 0
+        func check(_ a: VaultAccount) {
+            precondition(a.shares.raw >= 0, "\(a.name) holds negative shares")
+            values += Int128(c.value(ofHeld: a.shares.raw))
+            if let r = a.withdrawRequest {
+                precondition(r.shares.raw > 0 && r.shares <= a.shares, "\(a.name)'s request exceeds its shares")
+                precondition(r.value.raw >= 0, "\(a.name)'s request has a negative value")
+                requested += Int128(r.value.raw)
+            }
+            if a.role == .depositor {
+                precondition(a.highWaterMark.raw >= 0 && a.hurdleAccrued >= 0, "\(a.name)'s mark is negative")
+                if a.shares.raw == 0 {
+                    precondition(a.highWaterMark.raw == 0 && a.hurdleAccrued == 0, "\(a.name) is empty but has a mark")
+                }
+            } else {
+                precondition(a.highWaterMark.raw == 0 && a.hurdleAccrued == 0, "\(a.name) is not a depositor but has a mark")
+            }
+        }
+        for (i, a) in depositors.enumerated() {
+            precondition(a.role == .depositor && slots[a.name] == i, "\(a.name) is misfiled")
+            check(a)
+            userShares += a.shares.raw
+        }
+        check(c.manager)
+        check(c.protocolAccount)
+        precondition(c.manager.role == .manager && c.protocolAccount.role == .protocolAccount, "roles swapped")
+        precondition(userShares == c.userShares, "depositor shares do not sum to the depositor total")
+        precondition(
+            userShares + c.manager.shares.raw + c.protocolAccount.shares.raw == c.totalShares,
+            "shares do not sum to the total")
+        precondition(values <= Int128(c.equity), "holdings are worth more than equity")
+        precondition(requested == Int128(c.totalWithdrawRequested), "requests do not sum to totalWithdrawRequested")
+        precondition(c.managementAccrued >= 0 && c.protocolAccrued >= 0 && c.pointsAccrued >= 0, "negative carry")
+        if let p = c.pendingFees { precondition(p.fees.problem == nil, "pending fees are invalid") }
+
+        precondition(sealedCount <= log.count, "sealed past the log")
+        if let last = log.last { precondition(last.sequence == nextSequence - 1, "log sequence is off") }
+        for i in log.indices.dropFirst() { precondition(log[i].sequence == log[i - 1].sequence + 1, "log gap") }
+        for i in 1..<max(sealedCount, 1) { precondition(log[i].previousHash == log[i - 1].hash, "log chain broken") }
+    }
+}

@@ -1,0 +1,151 @@
+import MarketCore
+
+extension Vault {
+    /// Appends an event (hashing it now if sealing every action).
+    mutating func append(_ event: VaultEvent) {
+        log.append(event)
+        nextSequence += 1
+        if sealing == .everyAction { seal() }
+    }
+
+    /// Hashes every event not yet hashed, chaining each to the one before.
+    /// - Returns: the hash of the last event.
+    /// - Complexity: O(unsealed events).
+    @discardableResult public mutating func seal() -> SHA256Digest {
+        while sealedCount < log.count {
+            log[sealedCount].previousHash = head
+            let hash = log[sealedCount].computeHash()
+            log[sealedCount].hash = hash
+            head = hash
+            sealedCount += 1
+        }
+        return head
+    }
+
+    /// The log since creation (or since the last ``drainEvents()``), every event hashed.
+    /// - Complexity: O(1) when sealed; otherwise O(events) (copies, then hashes the unsealed tail).
+    public var events: [VaultEvent] {
+        if sealedCount == log.count { return log }
+        var copy = self
+        copy.seal()
+        return copy.log
+    }
+
+    /// The latest event, hashed (what a store persists after each applied action).
+    /// - Complexity: O(1) when sealed; otherwise O(unsealed events).
+    public var lastEvent: VaultEvent? {
+        guard var event = log.last else { return nil }
+        if sealedCount == log.count { return event }
+        var hash = head
+        for i in sealedCount..<(log.count - 1) {
+            var e = log[i]
+            e.previousHash = hash
+            hash = e.computeHash()
+        }
+        event.previousHash = hash
+        event.hash = event.computeHash()
+        return event
+    }
+
+    /// The hash of the latest event: what the next event will carry as its `previousHash`.
+    public var lastHash: SHA256Digest {
+        var hash = head
+        for i in sealedCount..<log.count {
+            var event = log[i]
+            event.previousHash = hash
+            hash = event.computeHash()
+        }
+        return hash
+    }
+
+    /// Reserves room for `count` more buffered events, so a long backtest does not pay for the
+    /// log array's regrowth (copying every buffered event each time it doubles).
+    public mutating func reserveEventCapacity(_ count: Int) {
+        log.reserveCapacity(log.count + count)
+    }
+
+    /// Number of events ever appended (the next event's sequence number).
+    public var eventCount: Int64 { nextSequence }
+
+    /// Seals and removes the buffered events, returning them; the chain continues from
+    /// ``lastHash``. For a host that persists each event and does not want the log in memory.
+    public mutating func drainEvents() -> [VaultEvent] {
+        seal()
+        let out = log
+        log = []
+        sealedCount = 0
+        return out
+    }
+
+    /// Checks the hash chain alone (no re-execution): sequence numbers follow on, each event's
+    /// `previousHash` is the hash of the one before, and each `hash` matches its fields.
+    /// - Parameters:
+    ///   - events: consecutive events.
+    ///   - previous: the hash before the first of them (zero for a log that starts at creation).
+    /// - Throws: ``VaultLogError`` at the first bad event.
+    /// - Complexity: O(total event size).
+    public static func verifyChain(_ events: some Sequence<VaultEvent>, after previous: SHA256Digest = .zero)
+        throws(VaultLogError)
+    {
+        var prev = previous
+        var expected: Int64? = nil
+        for event in events {
+            if let e = expected, event.sequence != e { throw .sequenceGap(expected: e, found: event.sequence) }
+            if event.previousHash != prev { throw .brokenChain(sequence: event.sequence) }
+            if !event.isHashValid { throw .hashMismatch(sequence: event.sequence) }
+            prev = event.hash
+            expected = event.sequence + 1
+        }
+    }
+
+    /// Rebuilds a vault from its complete log: verifies the chain, re-creates the vault from the
+    /// first event, re-applies every action and checks each produces exactly the logged event.
+    /// The result equals (`==`) the vault that wrote the log.
+    /// - Parameter events: the log from creation on.
+    /// - Returns: the rebuilt vault (sealing every action).
+    /// - Throws: ``VaultLogError`` naming the first event that is missing, edited, refused or different.
+    /// - Complexity: O(events).
+    public static func replay(_ events: some Sequence<VaultEvent>) throws(VaultLogError) -> Vault {
+        var iterator = events.makeIterator()
+        guard let first = iterator.next(), case .created(let terms, let manager) = first.entry else {
+            throw .missingGenesis
+        }
+        if first.sequence != 0 { throw .sequenceGap(expected: 0, found: first.sequence) }
+        if first.previousHash != .zero { throw .brokenChain(sequence: 0) }
+        if !first.isHashValid { throw .hashMismatch(sequence: 0) }
+        var vault: Vault
+        do {
+            vault = try Vault(terms: terms, manager: manager, createdAt: first.time)
+        } catch {
+            throw .invalidGenesis(error)
+        }
+        if vault.log.last != first { throw .divergence(sequence: 0) }
+        var previous = first.hash
+        var expected: Int64 = 1
+        while let event = iterator.next() {
+            if event.sequence != expected { throw .sequenceGap(expected: expected, found: event.sequence) }
+            if event.previousHash != previous { throw .brokenChain(sequence: event.sequence) }
+            if !event.isHashValid { throw .hashMismatch(sequence: event.sequence) }
+            guard let action = event.action else { throw .divergence(sequence: event.sequence) }
+            if case .failure(let error) = vault.apply(action, at: event.time) {
+                throw .refusedOnReplay(sequence: event.sequence, error)
+            }
+            if vault.log.last != event { throw .divergence(sequence: event.sequence) }
+            previous = event.hash
+            expected += 1
+        }
+        return vault
+    }
+}
+
+extension Vault: Equatable {
+    /// Same state and same log (hashes included), whatever the sealing mode.
+    public static func == (lhs: Vault, rhs: Vault) -> Bool {
+        guard lhs.core == rhs.core && lhs.depositors == rhs.depositors && lhs.slots == rhs.slots
+            && lhs.nextSequence == rhs.nextSequence
+        else { return false }
+        // Same sealing progress: compare the stored logs directly (no hashing).
+        if lhs.sealedCount == rhs.sealedCount && lhs.head == rhs.head { return lhs.log == rhs.log }
+        return lhs.events == rhs.events
+    }
+}

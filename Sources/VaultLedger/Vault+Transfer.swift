@@ -1,0 +1,73 @@
+import MarketCore
+
+extension Vault {
+    /// Share transfer between two depositors (not the manager or protocol).
+    ///
+    /// Refused if either side has a pending request, the sender is in lock-up, or (permissioned
+    /// vault) the receiver is not on the access list. Accrues, crystallises both sides'
+    /// performance fees, then moves `n` shares: the sender's mark scales by `(N − n) / N` (up),
+    /// the receiver's mark rises by `ceil(n × (E + 1) / (S + V))` (up: a higher mark favours the
+    /// receiver, which pays fees only on gains made after it received the shares). S and E do
+    /// not change. The receiver is created if new.
+    func planTransfer(_ from: String, _ to: String, _ shares: Shares, _ time: Timestamp, _ c: inout VaultCore)
+        -> Result<Plan, VaultError>
+    {
+        if Self.nameProblem(from) != nil { return .failure(.invalidName(from)) }
+        if Self.nameProblem(to) != nil { return .failure(.invalidName(to)) }
+        if from == to { return .failure(.selfTransfer(from)) }
+        let fromSlot = slot(of: from), toSlot = slot(of: to)
+        if fromSlot == .manager || fromSlot == .protocolAccount {
+            return .failure(.roleNotAllowed(name: from, action: "transfer shares"))
+        }
+        if toSlot == .manager || toSlot == .protocolAccount {
+            return .failure(.roleNotAllowed(name: to, action: "transfer shares"))
+        }
+        if fromSlot == .new { return .failure(.unknownAccount(from)) }
+        if shares.raw <= 0 { return .failure(.notPositive("shares to transfer")) }
+        if !c.markValid { return .failure(.markInvalid) }
+        var sender = account(at: fromSlot, named: from, in: c)
+        var receiver = account(at: toSlot, named: to, in: c)
+        if sender.withdrawRequest != nil { return .failure(.withdrawalPending(from)) }
+        if receiver.withdrawRequest != nil { return .failure(.withdrawalPending(to)) }
+        if let last = sender.lastDepositAt, time.milliseconds < last.milliseconds + c.terms.lockUpSeconds * 1000 {
+            return .failure(.lockedUp(name: from, until: last + c.terms.lockUpSeconds * 1000))
+        }
+        if c.terms.permissioned && !receiver.isAllowed { return .failure(.notPermitted(to)) }
+        let sharesBefore = sender.shares.raw
+        let valueBefore = c.value(ofHeld: sharesBefore)
+
+        let managementFee = c.accrue(to: time)
+        c.touch(&sender)
+        c.touch(&receiver)
+        let (feeA, feeSharesA) = c.crystallize(&sender)
+        let (feeB, feeSharesB) = c.crystallize(&receiver)
+        let n = shares.raw
+        if n > sender.shares.raw {
+            return .failure(
+                .insufficientShares(
+                    Shortfall(
+                        name: from, holds: sender.shares, worth: Amount(raw: c.value(ofHeld: sender.shares.raw)),
+                        wanted: .shares(shares), shareDecimals: 6 + c.terms.shareOffsetDigits)))
+        }
+        let value = c.value(ofHeld: n)  // down: the figure shown for the move
+        // Up: the receiver's mark may include the fraction of a unit; n ≤ S so this is ≤ E + 1.
+        let basis = Int64(mulDivWide(n, Int128(c.equity) + 1, c.totalShares + c.virtualShares, .up))
+        guard let mark = Self.adding(receiver.highWaterMark.raw, basis),
+            let net = Self.adding(receiver.netDeposits.raw, value)
+        else { return .failure(.tooLarge("\(to)'s running deposit totals")) }
+        VaultCore.scaleMark(&sender, leaving: n, of: sender.shares.raw)
+        sender.shares.raw -= n
+        receiver.shares.raw += n
+        receiver.highWaterMark.raw = mark
+        sender.netDeposits.raw -= value  // ≥ −(Σ payouts + transfers out) > Int64.min in any reachable state
+        receiver.netDeposits.raw = net
+        return .success(
+            Plan(
+                receipt: VaultReceipt(
+                    amount: Amount(raw: value), shares: shares, performanceFee: Amount(raw: feeA + feeB),
+                    performanceFeeShares: Shares(raw: feeSharesA + feeSharesB), managementFee: Amount(raw: managementFee)),
+                actor: from, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+                actorSharesAfter: sender.shares.raw, first: Write(slot: fromSlot, account: sender),
+                second: Write(slot: toSlot, account: receiver)))
+    }
+}

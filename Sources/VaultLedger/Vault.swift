@@ -1,0 +1,230 @@
+import MarketCore
+
+/// When the log's hash chain is computed.
+public enum LogSealing: Sendable, Hashable {
+    /// Every applied action's event is hashed at once (for a store that persists each one).
+    case everyAction
+    /// Events are hashed when ``Vault/seal()``, ``Vault/events`` or ``Vault/drainEvents()`` is
+    /// called (for backtests that apply millions of actions and read the log rarely).
+    case onDemand
+}
+
+/// A market-maker vault's ledger: shares, NAV, withdrawals, fees and points, as a pure value
+/// (no I/O, no clock: every action carries its time).
+///
+/// ## Model
+/// E (``equity``) is the vault's marked equity; S (``totalShares``) every share outstanding.
+/// With the virtual offset δ (``VaultTerms/shareOffsetDigits``, `V = 10^δ`):
+/// - a deposit of `a` mints `floor(a × (S + V) / (E + 1))` shares (down: favours the vault);
+/// - `n` shares are worth `floor(n × (E + 1) / (S + V))` (down: favours the vault).
+/// Deposits add their amount to E, payouts subtract theirs, ``VaultAction/mark(equity:)`` sets it.
+///
+/// ## Use
+/// ```swift
+/// var vault = try Vault(terms: VaultTerms(), manager: "mgr", createdAt: Timestamp(seconds: 0))
+/// let receipt = vault.apply(.deposit(depositor: "alice", amount: Amount("100")!), at: Timestamp(seconds: 1))
+/// ```
+/// ``apply(_:at:)`` either performs the action and appends one event to the hash-chained log, or
+/// refuses it with a ``VaultError`` and changes nothing. ``replay(_:)`` rebuilds a vault from its
+/// log. ``checkInvariants()`` is the expensive sweep tests run after every action.
+///
+/// ## Cost
+/// Every action except ``CrystallizeTarget/all`` is O(1) (one dictionary lookup by name) and
+/// allocates only for the log append (and a first-time name). With ``LogSealing/everyAction``
+/// each action also hashes its event (a few SHA-256 blocks).
+public struct Vault: Sendable {
+    var core: VaultCore
+    var depositors: ContiguousArray<VaultAccount>
+    var slots: [String: Int]
+    var log: [VaultEvent]
+    /// Events `log[..<sealedCount]` carry their hashes.
+    var sealedCount: Int
+    /// Hash of the last sealed event.
+    var head: SHA256Digest
+    /// Sequence number of the next event.
+    var nextSequence: Int64
+    /// When hashes are computed.
+    public let sealing: LogSealing
+
+    /// Largest equity (and deposit, and mark) the ledger accepts: `2^62` raw (≈ 4.6 trillion).
+    public static let maxEquity = Amount(raw: 1 << 62)
+    /// Latest time accepted: the year 3000, in milliseconds.
+    public static let maxTime = Timestamp(milliseconds: 32_503_680_000_000)
+
+    /// Creates an empty vault and its first log event.
+    /// - Parameters:
+    ///   - terms: fees, limits and the virtual offset.
+    ///   - manager: the manager's name (distinct from the protocol name).
+    ///   - createdAt: creation time; fees accrue from here.
+    ///   - sealing: when event hashes are computed.
+    /// - Throws: ``VaultError/invalidTerms(_:)``, ``VaultError/invalidName(_:)`` or ``VaultError/timeOutOfRange(_:)``.
+    public init(terms: VaultTerms, manager: String, createdAt: Timestamp, sealing: LogSealing = .everyAction)
+        throws(VaultError)
+    {
+        if let problem = terms.problem { throw .invalidTerms(problem) }
+        if Self.nameProblem(manager) != nil { throw .invalidName(manager) }
+        if manager == terms.protocolName { throw .invalidTerms("manager and protocol need different names") }
+        if createdAt < .zero || createdAt > Self.maxTime { throw .timeOutOfRange(createdAt) }
+        core = VaultCore(terms: terms, manager: manager, createdAt: createdAt)
+        depositors = []
+        slots = [:]
+        log = []
+        sealedCount = 0
+        head = .zero
+        nextSequence = 0
+        self.sealing = sealing
+        append(
+            VaultEvent(
+                sequence: 0, time: createdAt, entry: .created(terms: terms, manager: manager), actor: manager,
+                equityBefore: .zero, equityAfter: .zero, totalSharesBefore: .zero, totalSharesAfter: .zero,
+                actorSharesBefore: .zero, actorSharesAfter: .zero, actorValueBefore: .zero, actorValueAfter: .zero,
+                feesBefore: .zero, feesAfter: .zero, receipt: VaultReceipt()))
+    }
+
+    /// Why a name cannot be an account name, or nil: 1 to 64 UTF-8 bytes, no control
+    /// characters, not `*` (which stands for "all depositors" in the log).
+    public static func nameProblem(_ name: String) -> String? {
+        var count = 0
+        var control = false
+        for byte in name.utf8 {
+            count += 1
+            control = control || byte < 0x20 || byte == 0x7F
+        }
+        if count == 0 || count > 64 { return "must be 1 to 64 bytes" }
+        if control { return "has control characters" }
+        if count == 1 && name == "*" { return "\"*\" is reserved" }
+        return nil
+    }
+
+    // MARK: Applying actions
+
+    /// Applies one action at `time`.
+    ///
+    /// Every action that needs equity first accrues management and protocol fees, points and the
+    /// hurdle up to `time` (and applies a fee update whose timelock has run out); depositor
+    /// actions then settle the actor's points and, for deposit, withdrawal request, transfer and
+    /// crystallise, its performance fee, before doing their own work.
+    /// - Parameters:
+    ///   - action: what to do.
+    ///   - time: when; not before the previous action.
+    /// - Returns: what was done, or why nothing was done (the vault is then unchanged).
+    /// - Complexity: O(1) amortised; O(depositors) for ``CrystallizeTarget/all``.
+    public mutating func apply(_ action: VaultAction, at time: Timestamp) -> Result<VaultReceipt, VaultError> {
+        if time < .zero || time > Self.maxTime { return .failure(.timeOutOfRange(time)) }
+        if time < core.lastActionAt { return .failure(.timeWentBackwards(last: core.lastActionAt, at: time)) }
+        let equityBefore = core.equity, sharesBefore = core.totalShares, feesBefore = core.fees
+        var c = core
+        let planned: Result<Plan, VaultError>
+        switch action {
+        case .deposit(let name, let amount): planned = planDeposit(name, amount, time, &c)
+        case .requestWithdraw(let name, let unit): planned = planRequest(name, unit, time, &c)
+        case .cancelWithdraw(let name): planned = planCancel(name, time, &c)
+        case .withdraw(let name): planned = planWithdraw(name, time, &c)
+        case .transfer(let from, let to, let shares): planned = planTransfer(from, to, shares, time, &c)
+        case .mark(let equity): planned = planMark(equity, time, &c)
+        case .markInvalid: planned = planMarkInvalid(time, &c)
+        case .accrue: planned = planAccrue(time, &c)
+        case .crystallize(.depositor(let name)): planned = planCrystallize(name, time, &c)
+        case .crystallize(.all): planned = crystallizeAll(time, &c)
+        case .setFees(let fees): planned = planSetFees(fees, time, &c)
+        case .cancelFeeUpdate: planned = planCancelFeeUpdate(&c)
+        case .setPermissioned(let on): planned = planSetPermissioned(on, &c)
+        case .setAccess(let name, let allowed): planned = planSetAccess(name, allowed, &c)
+        }
+        let plan: Plan
+        switch planned {
+        case .failure(let error): return .failure(error)
+        case .success(let p): plan = p
+        }
+        // Commit: nothing below can fail.
+        c.lastActionAt = time
+        store(plan.first)
+        store(plan.second)
+        core = c
+        var receipt = plan.receipt
+        receipt.sequence = nextSequence
+        append(
+            VaultEvent(
+                sequence: nextSequence, time: time, entry: .applied(action), actor: plan.actor,
+                equityBefore: Amount(raw: equityBefore), equityAfter: Amount(raw: c.equity),
+                totalSharesBefore: Shares(raw: sharesBefore), totalSharesAfter: Shares(raw: c.totalShares),
+                actorSharesBefore: Shares(raw: plan.actorSharesBefore), actorSharesAfter: Shares(raw: plan.actorSharesAfter),
+                actorValueBefore: Amount(raw: plan.actorValueBefore),
+                actorValueAfter: Amount(raw: c.value(ofHeld: plan.actorSharesAfter)),
+                feesBefore: feesBefore, feesAfter: c.fees, receipt: receipt))
+        return .success(receipt)
+    }
+
+    // MARK: Plans
+
+    /// Where an account lives.
+    enum Slot: Hashable {
+        case manager, protocolAccount, depositor(Int), new
+    }
+
+    /// A depositor record to store at commit.
+    struct Write {
+        var slot: Slot
+        var account: VaultAccount
+    }
+
+    /// What a planned action will commit besides the core.
+    struct Plan {
+        var receipt: VaultReceipt
+        var actor: String
+        var actorSharesBefore: Int128
+        var actorValueBefore: Int64
+        var actorSharesAfter: Int128
+        var first: Write? = nil
+        var second: Write? = nil
+    }
+
+    func slot(of name: String) -> Slot {
+        if name == core.manager.name { return .manager }
+        if name == core.protocolAccount.name { return .protocolAccount }
+        if let i = slots[name] { return .depositor(i) }
+        return .new
+    }
+
+    func account(at slot: Slot, named name: String, in c: VaultCore) -> VaultAccount {
+        switch slot {
+        case .manager: return c.manager
+        case .protocolAccount: return c.protocolAccount
+        case .depositor(let i): return depositors[i]
+        case .new: return VaultAccount(name: name, role: .depositor, pointsIndex: c.pointsIndex, hurdleIndex: c.hurdleIndex)
+        }
+    }
+
+    /// Puts the manager's or protocol's record back into the core copy; returns a write for a depositor.
+    func place(_ account: VaultAccount, at slot: Slot, in c: inout VaultCore) -> Write? {
+        switch slot {
+        case .manager:
+            c.manager = account
+            return nil
+        case .protocolAccount:
+            c.protocolAccount = account
+            return nil
+        case .depositor, .new: return Write(slot: slot, account: account)
+        }
+    }
+
+    /// Stores a depositor record (no array literal: the hot path allocates nothing here).
+    private mutating func store(_ write: Write?) {
+        guard let write else { return }
+        switch write.slot {
+        case .depositor(let i): depositors[i] = write.account
+        case .new:
+            slots[write.account.name] = depositors.count
+            depositors.append(write.account)
+        case .manager, .protocolAccount: preconditionFailure("manager and protocol accounts live in the core")
+        }
+    }
+
+    /// A plan for an administrative action whose actor is the manager; `before` is the manager's
+    /// (shares, value) before the action.
+    func managerPlan(_ receipt: VaultReceipt, before: (Int128, Int64), after c: VaultCore) -> Plan {
+        Plan(
+            receipt: receipt, actor: c.manager.name, actorSharesBefore: before.0, actorValueBefore: before.1,
+            actorSharesAfter: c.manager.shares.raw)
+    }
+}

@@ -1,0 +1,200 @@
+import MarketCore
+
+/// Somewhere canonical bytes go: a hasher, or an array for inspection.
+protocol ByteSink {
+    mutating func put(_ byte: UInt8)
+}
+
+extension SHA256: ByteSink {
+    @inline(__always) mutating func put(_ byte: UInt8) { update(byte) }
+}
+
+/// Collects bytes into an array.
+struct ByteArraySink: ByteSink {
+    var bytes: [UInt8] = []
+    mutating func put(_ byte: UInt8) { bytes.append(byte) }
+}
+
+extension ByteSink {
+    @inline(__always) mutating func put(u64 x: UInt64) {
+        var shift: UInt64 = 56
+        while true {
+            put(UInt8(truncatingIfNeeded: x >> shift))
+            if shift == 0 { break }
+            shift -= 8
+        }
+    }
+    @inline(__always) mutating func put(i64 x: Int64) { put(u64: UInt64(bitPattern: x)) }
+    @inline(__always) mutating func put(i128 x: Int128) {
+        let u = UInt128(bitPattern: x)
+        put(u64: UInt64(truncatingIfNeeded: u >> 64))
+        put(u64: UInt64(truncatingIfNeeded: u))
+    }
+    @inline(__always) mutating func put(bool b: Bool) { put(b ? 1 : 0) }
+    /// Length (u32) then UTF-8 bytes.
+    mutating func put(string s: String) {
+        let count = s.utf8.count
+        precondition(count <= Int(UInt32.max), "string too long for the log")
+        for shift in stride(from: 24, through: 0, by: -8) { put(UInt8(truncatingIfNeeded: count >> shift)) }
+        for b in s.utf8 { put(b) }
+    }
+    mutating func put(digest d: SHA256Digest) {
+        put(u64: d.w0)
+        put(u64: d.w1)
+        put(u64: d.w2)
+        put(u64: d.w3)
+    }
+    mutating func put(fees f: FeeTotals) {
+        put(i64: f.managementFee.raw)
+        put(i64: f.protocolFee.raw)
+        put(i64: f.performanceFee.raw)
+        put(i64: f.protocolProfitShare.raw)
+    }
+    mutating func put(feeTerms f: FeeTerms) {
+        put(i64: f.managementFee.raw)
+        put(i64: f.performanceFee.raw)
+        put(i64: f.hurdleRate.raw)
+        put(f.hurdle.rawValue)
+        put(i64: f.protocolFee.raw)
+        put(i64: f.protocolProfitShare.raw)
+    }
+    mutating func put(terms t: VaultTerms) {
+        put(feeTerms: t.fees)
+        put(i64: Int64(t.shareOffsetDigits))
+        put(i64: t.minDeposit.raw)
+        put(bool: t.maxTokens != nil)
+        put(i64: t.maxTokens?.raw ?? 0)
+        put(bool: t.permissioned)
+        put(i64: t.lockUpSeconds)
+        put(i64: t.redeemPeriodSeconds)
+        put(i64: t.managerMinimumStake.raw)
+        put(string: t.protocolName)
+        put(i64: t.pointsPerSecond)
+    }
+    mutating func put(action a: VaultAction) {
+        switch a {
+        case .deposit(let name, let amount):
+            put(1)
+            put(string: name)
+            put(i64: amount.raw)
+        case .requestWithdraw(let name, let unit):
+            put(2)
+            put(string: name)
+            switch unit {
+            case .amount(let x):
+                put(1)
+                put(i64: x.raw)
+            case .shares(let x):
+                put(2)
+                put(i128: x.raw)
+            case .percent(let x):
+                put(3)
+                put(i64: x.raw)
+            }
+        case .cancelWithdraw(let name):
+            put(3)
+            put(string: name)
+        case .withdraw(let name):
+            put(4)
+            put(string: name)
+        case .transfer(let from, let to, let shares):
+            put(5)
+            put(string: from)
+            put(string: to)
+            put(i128: shares.raw)
+        case .mark(let equity):
+            put(6)
+            put(i64: equity.raw)
+        case .markInvalid:
+            put(7)
+        case .accrue:
+            put(8)
+        case .crystallize(let target):
+            put(9)
+            switch target {
+            case .depositor(let name):
+                put(1)
+                put(string: name)
+            case .all:
+                put(2)
+            }
+        case .setFees(let fees):
+            put(10)
+            put(feeTerms: fees)
+        case .cancelFeeUpdate:
+            put(11)
+        case .setPermissioned(let on):
+            put(12)
+            put(bool: on)
+        case .setAccess(let name, let allowed):
+            put(13)
+            put(string: name)
+            put(bool: allowed)
+        }
+    }
+    mutating func put(receipt r: VaultReceipt) {
+        put(i64: r.sequence)
+        put(i64: r.amount.raw)
+        put(i128: r.shares.raw)
+        put(i64: r.performanceFee.raw)
+        put(i128: r.performanceFeeShares.raw)
+        put(i64: r.managementFee.raw)
+        put(bool: r.feesEffectiveAt != nil)
+        put(i64: r.feesEffectiveAt?.milliseconds ?? 0)
+    }
+}
+
+extension VaultEvent {
+    /// Format version written first in every event's canonical bytes.
+    static let encodingVersion: UInt8 = 1
+
+    /// Writes the canonical encoding: version, previous hash, then every field in declaration
+    /// order; integers big-endian fixed width (`Int64` 8 bytes, `Int128` 16), strings as a u32
+    /// length and UTF-8, optionals as a presence byte, enums as a tag byte then their payload.
+    /// ``hash`` itself is not included.
+    func encode(into sink: inout some ByteSink) {
+        sink.put(Self.encodingVersion)
+        sink.put(digest: previousHash)
+        sink.put(i64: sequence)
+        sink.put(i64: time.milliseconds)
+        switch entry {
+        case .created(let terms, let manager):
+            sink.put(0)
+            sink.put(terms: terms)
+            sink.put(string: manager)
+        case .applied(let action):
+            sink.put(1)
+            sink.put(action: action)
+        }
+        sink.put(string: actor)
+        sink.put(i64: equityBefore.raw)
+        sink.put(i64: equityAfter.raw)
+        sink.put(i128: totalSharesBefore.raw)
+        sink.put(i128: totalSharesAfter.raw)
+        sink.put(i128: actorSharesBefore.raw)
+        sink.put(i128: actorSharesAfter.raw)
+        sink.put(i64: actorValueBefore.raw)
+        sink.put(i64: actorValueAfter.raw)
+        sink.put(fees: feesBefore)
+        sink.put(fees: feesAfter)
+        sink.put(receipt: receipt)
+    }
+
+    /// The bytes that ``hash`` covers (for a store that wants to keep or show them).
+    public var canonicalBytes: [UInt8] {
+        var sink = ByteArraySink()
+        encode(into: &sink)
+        return sink.bytes
+    }
+
+    /// SHA-256 of ``canonicalBytes``, computed from the fields as they are now.
+    /// - Complexity: O(size of the event), no heap allocation.
+    public func computeHash() -> SHA256Digest {
+        var hasher = SHA256()
+        encode(into: &hasher)
+        return hasher.finalize()
+    }
+
+    /// Whether ``hash`` matches the fields.
+    public var isHashValid: Bool { computeHash() == hash }
+}
