@@ -5,6 +5,7 @@ import PackageDescription
 // Layers (DESIGN.md §2): a target imports only targets of a lower layer.
 //   0  MarketCore                    fixed-point values, ids, orders, events (no Foundation)
 //   1  Matching, VaultLedger         pure engines: no I/O, no wall clock
+//   2  VaultStore, MatchingWorkloads SQLite persistence (GRDB); benchmark workloads
 //   4  VaultCLI + mmvault            commands (swift-argument-parser)
 // Benchmarks live in their own package under Benchmarks/ so the default build stays lean.
 let package = Package(
@@ -19,15 +20,20 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(name: "MarketCore"),
         .target(name: "Matching", dependencies: ["MarketCore"]),
         .target(name: "VaultLedger", dependencies: ["MarketCore"]),
+        // Layer 2: SQLite persistence of the vault ledger (the only GRDB user).
+        .target(name: "VaultStore", dependencies: [
+            "MarketCore", "VaultLedger", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // Deterministic workloads shared by `mmvault bench` and the benchmark package.
         .target(name: "MatchingWorkloads", dependencies: ["MarketCore", "Matching"]),
         .target(name: "VaultCLI", dependencies: [
-            "MarketCore", "Matching", "MatchingWorkloads", "VaultLedger",
+            "MarketCore", "Matching", "MatchingWorkloads", "VaultLedger", "VaultStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mmvault", dependencies: ["VaultCLI"]),
@@ -37,7 +43,11 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: [
             "MarketCore", "Matching", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "VaultCLITests", dependencies: ["VaultCLI", "MarketCore", "Matching"]),
+        .testTarget(name: "VaultCLITests", dependencies: ["VaultCLI", "MarketCore", "Matching", "VaultLedger", "VaultStore"]),
+        .testTarget(name: "VaultStoreTests", dependencies: [
+            "MarketCore", "VaultLedger", "VaultStore",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "VaultLedgerTests", dependencies: [
             "MarketCore", "VaultLedger", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),

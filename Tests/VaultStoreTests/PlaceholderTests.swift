@@ -1,0 +1,6 @@
+import Testing
+import VaultStore
+
+@Test func storeModuleLinks() {
+    #expect(String(describing: VaultStoreModule.self) == "VaultStoreModule")
+}
