@@ -30,7 +30,10 @@ public struct FundingState: Sendable, Hashable {
     var lastPremium: Int64 = 0
     var lastOracle: Int64 = 0
     /// Funding collected but not yet paid out (positions settle lazily): Σ of payments booked.
-    /// Once every position has settled it holds only the rounding dust (≥ 0, < positions).
+    /// Rounding dust beyond one unit is swept to the insurance fund, so once every position has
+    /// settled it is 0 or 1.
     public internal(set) var clearing: Int64 = 0
+    /// Σ of the exact payments booked (quote raw × 1e12); `clearing` stays at its rounded-up value.
+    var exactClearing: Int128 = 0
     public init() {}
 }

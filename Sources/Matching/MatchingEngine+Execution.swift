@@ -65,8 +65,9 @@ extension MatchingEngine {
             let restricted = breakers.isTripped  // only reduce-only reaches here: book only
             let duration = config.auction.duration
             var limit = r.type == .limit ? r.price.raw : (r.price.raw > 0 ? r.price.raw : (r.side == .buy ? Int64.max : 0))
-            if r.type == .market && oracle.hasValue && oracle.price > 0 && (config.needsOracle || restricted) {
-                // A market order's worst price is the oracle ± the end offset (or its own protection).
+            if r.type == .market && oracle.hasValue && oracle.price > 0 {
+                // Whenever an oracle exists, a market order's worst price is the oracle ± the end
+                // offset (or its own protection, if tighter): the margin check relies on this bound.
                 let one = Ppm.one.raw
                 let end = r.side == .buy
                     ? mulDiv(oracle.price, one + config.auction.endOffset.raw, one, .down)
@@ -351,6 +352,7 @@ extension MatchingEngine {
         feePool += net - toInsurance
         t.remaining -= qty
         t.filled += qty
+        if oracle.mark != price { samplePremium() }
         oracle.mark = price
         oracle.markTime = now
         if let b = config.breaker { breakers.observeVolume(qty, at: now, config: b, events: &events) }

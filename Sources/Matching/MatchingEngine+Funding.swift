@@ -64,19 +64,37 @@ extension MatchingEngine {
         accountStates[i].fundingIndex = funding.index
         let base = accountStates[i].base
         guard base != 0 else { return }
-        let pay = Int64(mulDiv128(Int128(base) * Int128(d), 1_000_000_000_000, .up))
+        let exact = Int128(base) * Int128(d)
+        let pay = Int64(mulDiv128(exact, 1_000_000_000_000, .up))
         accountStates[i].quote -= pay
         accountStates[i].funding += pay
         funding.clearing += pay
+        funding.exactClearing += exact
+        sweepFundingDust()
+    }
+
+    /// Keeps the clearing balance at the rounded-up exact sum of what was booked: whole units of
+    /// rounding dust beyond that go to the insurance fund, so the balance returns to zero once
+    /// every position has settled instead of growing with every settlement.
+    mutating func sweepFundingDust() {
+        let owed = Int64(mulDiv128(funding.exactClearing, 1_000_000_000_000, .up))
+        let dust = funding.clearing - owed
+        if dust > 0 {
+            funding.clearing -= dust
+            insuranceFund += dust
+        }
     }
 
     mutating func settleAMMFunding() {
         let d = funding.index - ammFundingIndex
         ammFundingIndex = funding.index
         guard d != 0, let base = amm?.base, base != 0 else { return }
-        let pay = Int64(mulDiv128(Int128(base) * Int128(d), 1_000_000_000_000, .up))
+        let exact = Int128(base) * Int128(d)
+        let pay = Int64(mulDiv128(exact, 1_000_000_000_000, .up))
         amm!.quote -= pay
         funding.clearing += pay
+        funding.exactClearing += exact
+        sweepFundingDust()
     }
 
     /// Settles pending funding for `account` (keepers and margin checks call this).

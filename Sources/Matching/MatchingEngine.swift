@@ -161,6 +161,8 @@ public struct MatchingEngine: Sendable {
         }
         events.append(.accepted(r.id, r.account, Timestamp(milliseconds: now)))
         execute(r, taking: taking, providers: &providers, events: &events)
+        // The mark (book mid) may have moved: fold it into the funding premium.
+        if funding.premiumTime != .min && markPrice - oracle.price != funding.lastPremium { samplePremium() }
     }
 
     /// Amends a resting order: a pure size reduction keeps its queue position; any other change

@@ -27,8 +27,10 @@ extension PerpVenue {
     /// Hands a job to keepers until one does it. A keeper that misses loses score and a slice
     /// of stake (to market `market`'s insurance fund), and the job goes to the next draw.
     /// Returns the keeper that did it, or nil if none could.
-    mutating func assign(_ kind: KeeperJobKind, market: Int, events: inout EventBuffer) -> Int? {
-        var tried = [Bool](repeating: false, count: keepers.keepers.count)
+    mutating func assign(_ kind: KeeperJobKind, market: Int, excluding account: AccountId? = nil,
+                         events: inout EventBuffer) -> Int? {
+        // A keeper never takes a job about its own account (it would liquidate itself).
+        var tried = keepers.keepers.map { $0.account == account }
         let ts = Timestamp(milliseconds: now)
         while let k = keepers.pick(excluding: tried) {
             tried[k] = true
@@ -82,9 +84,17 @@ extension PerpVenue {
             place(market: tr.market, tr.request, at: ts, events: &events)
             reward(k, market: tr.market, job: .trigger, events: &events)
         }
-        for a in 0..<accountCount where margin(AccountId(UInt32(a))).belowMaintenance {
-            guard let k = assign(.liquidation, market: 0, events: &events) else { break }
-            liquidate(AccountId(UInt32(a)), keeper: k, events: &events)
+        // A bankruptcy socialises its loss over other positions and can push an account already
+        // scanned below maintenance: scan again until a pass liquidates nobody (bounded).
+        for _ in 0..<8 {
+            var progressed = false
+            for a in 0..<accountCount where margin(AccountId(UInt32(a))).belowMaintenance {
+                let account = AccountId(UInt32(a))
+                guard let k = assign(.liquidation, market: 0, excluding: account, events: &events) else { continue }
+                liquidate(account, keeper: k, events: &events)
+                progressed = true
+            }
+            if !progressed { break }
         }
         var j = 0
         while j < externalJobs.count {

@@ -12,6 +12,9 @@ extension PerpVenue {
         let ts = Timestamp(milliseconds: now)
         let keeperAccount = keepers.keepers[k].account
         for m in markets.indices { markets[m].cancelAll(of: account, at: ts, events: &events) }
+        // Its triggers and brackets go too: a stop must not fire on a position already taken over.
+        triggers.removeAll { $0.request.account == account }
+        brackets.removeAll { $0.account == account }
         var lastMarket = 0
         // Steps are sized on the position when the liquidation began, so it ends in a few steps.
         let initialBase = markets.map { $0.account(account).base }
@@ -60,7 +63,32 @@ extension PerpVenue {
                 marginBefore: Amount(raw: s.maintenanceEquity), marginAfter: Amount(raw: after.maintenanceEquity),
                 requirement: Amount(raw: after.maintenanceRequirement), time: ts)))
         }
+        sellCollateral(account, to: keeperAccount, risk: risks[lastMarket], events: &events)
         resolveBankruptcy(account, market: lastMarket, events: &events)
+    }
+
+    /// Once its positions are gone and it is still below maintenance, a liquidated account's other
+    /// collateral is sold to the keeper at oracle × (1 − liquidator fee) (rounded down: against the
+    /// account), as far as the keeper's USDC pays for, so the hole can be resolved in USDC.
+    mutating func sellCollateral(_ account: AccountId, to keeper: AccountId, risk: RiskConfig, events: inout EventBuffer) {
+        guard !assets.isEmpty, markets.allSatisfy({ $0.account(account).base == 0 }), margin(account).belowMaintenance else { return }
+        let i = Int(account.raw)
+        let k = Int(keeper.raw)
+        for asset in assets.indices {
+            let amount = assetBalances[i * assets.count + asset]
+            let price = assetPrices[asset]
+            guard amount > 0, price > 0 else { continue }
+            let value = mulDiv(mulDiv(amount, price, 1_000_000_000, .down), 1_000_000 - risk.liquidatorFee.raw, 1_000_000, .down)
+            guard value <= usdc[k] else { continue }
+            assetBalances[i * assets.count + asset] = 0
+            assetBalances[k * assets.count + asset] += amount
+            usdc[k] -= value
+            usdc[i] += value
+            let ts = Timestamp(milliseconds: now)
+            events.append(.collateral(account, asset: UInt16(asset + 1), delta: -amount, balance: 0, ts))
+            events.append(.collateral(keeper, asset: UInt16(asset + 1), delta: amount,
+                                      balance: assetBalances[k * assets.count + asset], ts))
+        }
     }
 
     /// If `account` holds no position, no other collateral and negative equity, covers the hole:

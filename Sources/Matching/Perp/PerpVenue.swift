@@ -46,7 +46,8 @@ public struct PerpVenue: Sendable {
         self.enforceMargin = enforceMargin
         self.markets = markets.map { MatchingEngine(config: $0.matching) }
         self.risks = markets.map(\.risk)
-        self.maxTakerFee = markets.map { $0.matching.fees.tiers.map(\.taker.raw).max() ?? 0 }
+        // The largest fee an order can pay, as taker or (positive) maker.
+        self.maxTakerFee = markets.map { m in m.matching.fees.tiers.map { Swift.max($0.taker.raw, $0.maker.raw) }.max() ?? 0 }
         precondition(markets.allSatisfy { $0.risk.validate().isEmpty }, "invalid risk config")
         self.assets = assets
         self.assetPrices = assets.map { _ in 0 }
