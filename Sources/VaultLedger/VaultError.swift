@@ -78,14 +78,20 @@ public enum VaultError: Error, Hashable, Sendable, CustomStringConvertible {
     case selfTransfer(String)
 
     /// A sentence for a person, naming the account and the amounts involved.
+    /// Times in messages: whole seconds since the epoch (milliseconds shown only when not whole).
+    static func seconds(_ t: Timestamp) -> String {
+        t.milliseconds % 1000 == 0 ? "t=\(t.milliseconds / 1000)s" : "t=\(t.milliseconds)ms"
+    }
+
     public var description: String {
         switch self {
         case .invalidTerms(let why): return "invalid vault terms: \(why)"
         case .invalidName(let name): return "invalid account name \"\(name)\" (1 to 64 bytes, no control characters, not \"*\")"
         case .roleNotAllowed(let name, let action): return "\(name) is not a depositor and cannot \(action)"
         case .unknownAccount(let name): return "no account named \(name)"
-        case .timeWentBackwards(let last, let at): return "time \(at) is before the last action at \(last)"
-        case .timeOutOfRange(let t): return "time \(t) is outside the supported range (epoch to year 3000)"
+        case .timeWentBackwards(let last, let at):
+            return "time \(Self.seconds(at)) is before the last action at \(Self.seconds(last))"
+        case .timeOutOfRange(let t): return "time \(Self.seconds(t)) is outside the supported range (epoch to year 3000)"
         case .markInvalid: return "equity mark is invalid (oracle down); mark the vault before this action"
         case .equityOutOfRange(let e): return "equity \(money(e)) is outside 0...\(money(Vault.maxEquity))"
         case .notPositive(let what): return "\(what) must be positive"
@@ -97,8 +103,8 @@ public enum VaultError: Error, Hashable, Sendable, CustomStringConvertible {
         case .notPermitted(let name): return "\(name) is not on the vault's access list"
         case .withdrawalPending(let name): return "\(name) has a pending withdrawal request"
         case .noWithdrawalPending(let name): return "\(name) has no pending withdrawal request"
-        case .lockedUp(let name, let until): return "\(name) is in lock-up after a deposit until \(until)"
-        case .redeemPeriodNotOver(let name, let until): return "\(name)'s redeem period ends at \(until)"
+        case .lockedUp(let name, let until): return "\(name) is in lock-up after a deposit until \(Self.seconds(until))"
+        case .redeemPeriodNotOver(let name, let until): return "\(name)'s redeem period ends at \(Self.seconds(until))"
         case .insufficientShares(let s):
             let wanted: String
             switch s.wanted {
