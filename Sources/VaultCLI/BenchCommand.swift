@@ -2,6 +2,7 @@ import ArgumentParser
 import MarketCore
 import Matching
 import MatchingWorkloads
+import VaultLedger
 
 /// `mmvault bench`: release-mode throughput of the matching core on fixed workloads.
 struct BenchCommand: ParsableCommand {
@@ -15,10 +16,12 @@ struct BenchCommand: ParsableCommand {
         margin:  the auction workload through a venue, without and with the initial-margin check per order
                  (interleaved runs; the ratio is the check's cost).
         liquidation: a keeper scan over --accounts accounts after a 10% price move (all of them liquidatable).
+        ledger:  in-memory vault ledger, 10,000 depositors, --ledger-ops mixed deposit / withdraw (request + payout)
+                 / mark / crystallize actions; log hashed on demand (buffered) and on every action.
         """
     )
 
-    enum Workload: String, ExpressibleByArgument, CaseIterable { case book, auction, margin, liquidation, all }
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case book, auction, margin, liquidation, ledger, all }
 
     @Option(help: "Which workload: book, auction or all.")
     var workload: Workload = .all
@@ -28,6 +31,8 @@ struct BenchCommand: ParsableCommand {
     var takers: Int = 1_000_000
     @Option(help: "Accounts in the liquidation scan.")
     var accounts: Int = 100_000
+    @Option(help: "Actions in the ledger workload.")
+    var ledgerOps: Int = 1_000_000
     @Option(help: "Seed of the book stream.")
     var seed: UInt64 = 42
     @Option(name: .customLong("repeat"), help: "Timed repetitions (the median is reported).")
@@ -73,6 +78,41 @@ struct BenchCommand: ParsableCommand {
             guard found == accounts else { throw ValidationError("scan found \(found) of \(accounts) liquidatable accounts") }
             print("liquidation: scan of \(accounts) accounts after a 10% move, median \(fmt(times.sorted()[times.count / 2])) ms (\(found) below maintenance)")
         }
+        if workload == .ledger || workload == .all {
+            for sealing in [LogSealing.onDemand, .everyAction] {
+                var times: [Double] = []
+                var applied = 0
+                for _ in 0..<repeats {
+                    var (vault, names) = try ledgerVault(sealing: sealing)
+                    vault.reserveEventCapacity(ledgerOps + 1)
+                    var equity = vault.equity.raw
+                    applied = 0
+                    let start = clock.now
+                    for i in 0..<ledgerOps {
+                        let t = Timestamp(seconds: 1_000 + Int64(i))
+                        // Each group of five actions is one depositor's deposit, request, payout, a mark, a crystallisation.
+                        let name = names[((i / 5) &* 7919) % names.count]
+                        let action: VaultAction
+                        switch i % 5 {
+                        case 0: action = .deposit(depositor: name, amount: Amount(raw: 10_000_000))
+                        case 1: action = .requestWithdraw(depositor: name, .amount(Amount(raw: 5_000_000)))
+                        case 2: action = .withdraw(depositor: name)
+                        case 3:
+                            equity += (i % 10 == 3 ? 1 : -1) * 1_000_000
+                            action = .mark(equity: Amount(raw: equity))
+                        default: action = .crystallize(.depositor(name))
+                        }
+                        if case .success = vault.apply(action, at: t) { applied += 1 }
+                        equity = vault.equity.raw
+                    }
+                    let d = clock.now - start
+                    times.append(Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9)
+                    vault.checkInvariants()
+                }
+                let med = times.sorted()[times.count / 2] / Double(ledgerOps)
+                print("ledger (\(sealing == .onDemand ? "log hashed on demand" : "log hashed every action")): \(ledgerOps) actions (\(applied) applied), 10,000 depositors, median \(fmt(med)) ns/action = \(fmt(1e3 / med)) M actions/s")
+            }
+        }
         if workload == .book || workload == .all {
             print("generating \(ops) ops (seed \(seed))…")
             let stream = ReferenceStream(count: ops, seed: seed)
@@ -115,6 +155,20 @@ struct BenchCommand: ParsableCommand {
             let med = times.sorted()[times.count / 2] / Double(takers)
             print("auction: \(takers) takers, median \(fmt(med)) ns/taker = \(fmt(1e3 / med)) M takers/s")
         }
+    }
+
+    /// A vault with fees and 10,000 depositors of 1,000 each.
+    func ledgerVault(sealing: LogSealing) throws -> (Vault, [String]) {
+        let terms = VaultTerms(fees: FeeTerms(managementFee: Ppm(raw: 20_000), performanceFee: Ppm(raw: 200_000)))
+        var vault = try Vault(terms: terms, manager: "manager", createdAt: Timestamp(seconds: 0), sealing: sealing)
+        let names = (0..<10_000).map { "d\($0)" }
+        for (i, n) in names.enumerated() {
+            guard case .success = vault.apply(.deposit(depositor: n, amount: Amount(raw: 1_000_000_000)), at: Timestamp(seconds: Int64(i / 100))) else {
+                throw ValidationError("setup deposit refused")
+            }
+        }
+        _ = vault.drainEvents()
+        return (vault, names)
     }
 
     func fmt(_ x: Double) -> String {
