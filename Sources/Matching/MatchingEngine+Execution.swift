@@ -352,9 +352,11 @@ extension MatchingEngine {
         feePool += net - toInsurance
         t.remaining -= qty
         t.filled += qty
-        if oracle.mark != price { samplePremium() }
+        let moved = oracle.mark != price
         oracle.mark = price
         oracle.markTime = now
+        // The premium so far is integrated at its old value, then the new mark is recorded.
+        if moved { sampleIfMarkMoved() }
         if let b = config.breaker { breakers.observeVolume(qty, at: now, config: b, events: &events) }
         events.append(.fill(Fill(taker: t.id, takerAccount: t.account, takerSide: t.side, maker: maker, price: Price(raw: price),
                                  size: Quantity(raw: qty), notional: Amount(raw: notional), takerFee: Amount(raw: takerFee),

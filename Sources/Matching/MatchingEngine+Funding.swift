@@ -24,6 +24,12 @@ extension MatchingEngine {
         funding.lastOracle = oracle.price
     }
 
+    /// After a command that may have moved the mark (book mid, last trade), folds the change into
+    /// the funding premium.
+    mutating func sampleIfMarkMoved() {
+        if funding.premiumTime != .min && markPrice - oracle.price != funding.lastPremium { samplePremium() }
+    }
+
     /// Whether a funding period has ended (a keeper job).
     public var fundingDue: Bool {
         funding.periodStart != .min && now - funding.periodStart >= config.funding.periodMs

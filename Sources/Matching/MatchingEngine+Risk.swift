@@ -16,6 +16,7 @@ extension MatchingEngine {
             events.append(.cancelled(OrderId(id), remaining: Quantity(raw: rest), reason: .requested, Timestamp(milliseconds: now)))
             cancelSibling(sibling, events: &events)
         }
+        sampleIfMarkMoved()
     }
 
     /// Moves `qty` base (signed, as taken from `from`) from one account to another at `price`

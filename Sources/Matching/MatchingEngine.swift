@@ -130,6 +130,7 @@ public struct MatchingEngine: Sendable {
         }
         events.append(.cancelled(id, remaining: Quantity(raw: rest), reason: .requested, Timestamp(milliseconds: now)))
         cancelSibling(sibling, events: &events)
+        sampleIfMarkMoved()
     }
 
     mutating func cancelSibling(_ sibling: UInt32, events: inout EventBuffer) {
@@ -161,8 +162,7 @@ public struct MatchingEngine: Sendable {
         }
         events.append(.accepted(r.id, r.account, Timestamp(milliseconds: now)))
         execute(r, taking: taking, providers: &providers, events: &events)
-        // The mark (book mid) may have moved: fold it into the funding premium.
-        if funding.premiumTime != .min && markPrice - oracle.price != funding.lastPremium { samplePremium() }
+        sampleIfMarkMoved()
     }
 
     /// Amends a resting order: a pure size reduction keeps its queue position; any other change
@@ -201,6 +201,7 @@ public struct MatchingEngine: Sendable {
         events.append(.amended(id, price: newPrice, size: newSize, keptPriority: false, Timestamp(milliseconds: now)))
         var none = NoJITProviders()
         execute(r, taking: taking, providers: &none, events: &events)
+        sampleIfMarkMoved()
     }
 
     // MARK: - Validation
