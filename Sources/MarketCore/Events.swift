@@ -140,6 +140,8 @@ public struct Fill: Sendable, Hashable {
 
 /// One step of a liquidation: `size` of the position moved to the keeper at `price`.
 public struct LiquidationStep: Sendable, Hashable {
+    /// The market (index in the venue) whose position moved.
+    public var market: UInt16
     public var account: AccountId
     public var keeper: UInt32
     public var keeperAccount: AccountId
@@ -154,7 +156,8 @@ public struct LiquidationStep: Sendable, Hashable {
     public var time: Timestamp
     public init(account: AccountId, keeper: UInt32, keeperAccount: AccountId, size: Quantity, price: Price,
                 liquidatorFee: Amount, insuranceFee: Amount, marginBefore: Amount, marginAfter: Amount,
-                requirement: Amount, time: Timestamp) {
+                requirement: Amount, time: Timestamp, market: UInt16 = 0) {
+        self.market = market
         self.account = account
         self.keeper = keeper
         self.keeperAccount = keeperAccount

@@ -131,10 +131,14 @@ import Testing
         v.advance(to: T.ts(1_000), events: &ev)
         #expect(PV.done(ev).map(\.1) == [.feeCrystallization])
         #expect(v.externalJobs == [ExternalJob(kind: .maturedWithdrawal, reference: 7, dueAt: 5_000)])
+        // The host learns which job to perform by its reference, once.
+        #expect(v.takeCompletedJobs() == [ExternalJob(kind: .feeCrystallization, reference: 8, dueAt: 1_000)])
+        #expect(v.takeCompletedJobs().isEmpty)
         ev.removeAll()
         v.advance(to: T.ts(5_000), events: &ev)
         #expect(ev == [.keeper(.done(keeper: 0, job: .maturedWithdrawal, reward: .zero, T.ts(5_000)))])
         #expect(v.externalJobs.isEmpty)
+        #expect(v.takeCompletedJobs().map(\.reference) == [7])
     }
 
     @Test func stopLossAndTakeProfitTriggersFireOnTheOracle() {

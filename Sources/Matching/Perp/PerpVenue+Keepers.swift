@@ -24,6 +24,12 @@ extension PerpVenue {
     /// Queues a vault job (fee crystallisation, matured withdrawal) for the keepers.
     public mutating func schedule(_ job: ExternalJob) { externalJobs.append(job) }
 
+    /// External jobs a keeper has taken since the last call, for the host to perform (by `reference`).
+    public mutating func takeCompletedJobs() -> [ExternalJob] {
+        defer { completedJobs.removeAll() }
+        return completedJobs
+    }
+
     /// Hands a job to keepers until one does it. A keeper that misses loses score and a slice
     /// of stake (to market `market`'s insurance fund), and the job goes to the next draw.
     /// Returns the keeper that did it, or nil if none could.
@@ -100,7 +106,7 @@ extension PerpVenue {
         while j < externalJobs.count {
             guard externalJobs[j].dueAt <= now, let k = assign(externalJobs[j].kind, market: 0, events: &events) else { j += 1; continue }
             reward(k, market: 0, job: externalJobs[j].kind, events: &events)
-            externalJobs.remove(at: j)
+            completedJobs.append(externalJobs.remove(at: j))
         }
     }
 

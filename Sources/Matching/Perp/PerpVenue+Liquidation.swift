@@ -61,7 +61,7 @@ extension PerpVenue {
                 account: account, keeper: UInt32(k), keeperAccount: keeperAccount, size: Quantity(raw: signed),
                 price: Price(raw: price), liquidatorFee: Amount(raw: r.fee), insuranceFee: Amount(raw: r.insurance),
                 marginBefore: Amount(raw: s.maintenanceEquity), marginAfter: Amount(raw: after.maintenanceEquity),
-                requirement: Amount(raw: after.maintenanceRequirement), time: ts)))
+                requirement: Amount(raw: after.maintenanceRequirement), time: ts, market: UInt16(best))))
         }
         sellCollateral(account, to: keeperAccount, risk: risks[lastMarket], events: &events)
         resolveBankruptcy(account, market: lastMarket, events: &events)

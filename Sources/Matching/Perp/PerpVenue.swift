@@ -32,6 +32,8 @@ public struct PerpVenue: Sendable {
     var brackets: [PendingBracket] = []
     /// Vault hooks waiting for a keeper (fee crystallisation, matured withdrawals).
     public internal(set) var externalJobs: [ExternalJob] = []
+    /// External jobs done by a keeper and not yet taken by the host (``takeCompletedJobs()``).
+    public internal(set) var completedJobs: [ExternalJob] = []
     /// Net deposits minus withdrawals of USDC (the conserved total's reference).
     public internal(set) var netDeposits: Int64 = 0
     public internal(set) var now: Int64 = 0
