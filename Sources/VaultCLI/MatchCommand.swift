@@ -231,7 +231,7 @@ struct MatchSession {
             let scope = try f.optionalString("scope") ?? "market"
             guard scope == "market" || scope == "global" else { throw f.fail("scope", "expected \"market\" or \"global\"") }
             try f.rejectUnknown()
-            venue.withMarket(0) { $0.setPaused(op == "pause", global: scope == "global", at: ts, events: &events) }
+            venue.setPaused(op == "pause", market: scope == "global" ? nil : 0, at: ts, events: &events)
         case "breaker":
             let trip = try f.bool("trip", default: true)
             try f.rejectUnknown()

@@ -300,3 +300,24 @@ import Testing
         PV.checkConservation(v)
     }
 }
+
+@Suite struct PerpPauseTests {
+    @Test func globalPauseStopsEveryMarketAndResumeRestoresThem() {
+        var v = PerpVenue(markets: [MarketSpec(matching: .plainBook()), MarketSpec(matching: .plainBook())], enforceMargin: false)
+        var ev = EventBuffer()
+        v.setPaused(true, market: nil, at: T.ts(1), events: &ev)
+        #expect(ev == [.paused(global: true, T.ts(1)), .paused(global: true, T.ts(1))])
+        ev.removeAll()
+        v.place(market: 1, T.limit(1, 1, .buy, "100", "1"), at: T.ts(2), events: &ev)
+        #expect(ev == [.rejected(OrderId(1), .marketPaused, T.ts(2))])
+        // A market-level resume does not lift the global pause.
+        v.setPaused(false, market: 1, at: T.ts(3), events: &ev)
+        ev.removeAll()
+        v.place(market: 1, T.limit(2, 1, .buy, "100", "1"), at: T.ts(4), events: &ev)
+        #expect(ev == [.rejected(OrderId(2), .marketPaused, T.ts(4))])
+        v.setPaused(false, market: nil, at: T.ts(5), events: &ev)
+        ev.removeAll()
+        v.place(market: 0, T.limit(3, 1, .buy, "100", "1"), at: T.ts(6), events: &ev)
+        #expect(ev == [.accepted(OrderId(3), AccountId(1), T.ts(6))])
+    }
+}

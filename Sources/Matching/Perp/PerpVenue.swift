@@ -179,6 +179,16 @@ public struct PerpVenue: Sendable {
         afterMatching(market: market, from: start, events: &events)
     }
 
+    /// Pauses or resumes one market, or (market nil) every market at once (the global switch).
+    public mutating func setPaused(_ value: Bool, market: Int?, at time: Timestamp, events: inout EventBuffer) {
+        if time.milliseconds > now { now = time.milliseconds }
+        if let market {
+            markets[market].setPaused(value, global: false, at: time, events: &events)
+        } else {
+            for m in markets.indices { markets[m].setPaused(value, global: true, at: time, events: &events) }
+        }
+    }
+
     /// Gives direct access to a market's engine for commands the venue does not wrap (amend, pause, breakers).
     public mutating func withMarket<R>(_ market: Int, _ body: (inout MatchingEngine) -> R) -> R {
         body(&markets[market])
