@@ -1,6 +1,31 @@
 import MarketCore
 
+/// What the venue's margin check needs from one market for one account, read in one call
+/// (so the engine is borrowed once, never copied).
+struct MarginInputs {
+    var base: Int64
+    var quote: Int64
+    var openBuy: Int64
+    var openSell: Int64
+    /// Funding owed but not yet settled (rounded up: against the account).
+    var pendingFunding: Int64
+    /// Oracle price, or the mark before any oracle.
+    var price: Int64
+}
+
 extension MatchingEngine {
+    func marginInputs(_ account: AccountId) -> MarginInputs {
+        let i = Int(account.raw)
+        let s = i < accountStates.count ? accountStates[i] : AccountState()
+        let oi = 2 * i
+        let ob = oi < book.openSize.count ? book.openSize[oi] : 0
+        let os = oi + 1 < book.openSize.count ? book.openSize[oi + 1] : 0
+        let d = funding.index - s.fundingIndex
+        let pending = d == 0 || s.base == 0 ? 0 : Int64(mulDiv128(Int128(s.base) * Int128(d), 1_000_000_000_000, .up))
+        let price = oracle.hasValue && oracle.price > 0 ? oracle.price : markPrice
+        return MarginInputs(base: s.base, quote: s.quote, openBuy: ob, openSell: os, pendingFunding: pending, price: price)
+    }
+
     /// Cancels every resting order of `account` (liquidation starts with this).
     /// - Complexity: O(slots).
     public mutating func cancelAll(of account: AccountId, at time: Timestamp, events: inout EventBuffer) {

@@ -35,34 +35,40 @@ extension PerpVenue {
 
     /// Margin of `account`. Every rounding goes against the account.
     /// - Complexity: O(markets + assets).
-    public func margin(_ account: AccountId) -> MarginSummary {
+    public func margin(_ account: AccountId) -> MarginSummary { margin(account, initialOnly: false) }
+
+    /// The margin computation; `initialOnly` skips the maintenance side (the order-entry check).
+    func margin(_ account: AccountId, initialOnly: Bool) -> MarginSummary {
         let i = Int(account.raw)
         var initial: Int64 = i < usdc.count ? usdc[i] : 0
         var maintenance = initial
         for k in assets.indices where i < usdc.count {
             let amount = assetBalances[i * assets.count + k]
+            guard amount != 0 else { continue }
             initial += collateralValue(asset: k + 1, amount: amount, weight: assets[k].initialWeight.raw)
-            maintenance += collateralValue(asset: k + 1, amount: amount, weight: assets[k].maintenanceWeight.raw)
+            if !initialOnly { maintenance += collateralValue(asset: k + 1, amount: amount, weight: assets[k].maintenanceWeight.raw) }
         }
         var ir: Int64 = 0
         var mr: Int64 = 0
         var notional: Int64 = 0
         for m in markets.indices {
-            let s = markets[m].account(account)
-            let openBuy = markets[m].book.openSize(account, .buy).raw
-            let openSell = markets[m].book.openSize(account, .sell).raw
+            let s = markets[m].marginInputs(account)
+            let openBuy = s.openBuy
+            let openSell = s.openSell
             if s.base == 0 && s.quote == 0 && openBuy == 0 && openSell == 0 { continue }
-            let price = markFor(m)
-            let pnl = s.quote - markets[m].pendingFunding(account) + mulDiv(s.base, price, 1_000_000_000, .down)
+            let price = s.price
+            let pnl = s.quote - s.pendingFunding + mulDiv(s.base, price, 1_000_000_000, .down)
             initial += pnl
             maintenance += pnl
-            let n = mulDiv(abs(s.base), price, 1_000_000_000, .up)
-            notional += n
-            let worst = Swift.max(abs(s.base + openBuy), abs(s.base - openSell))
             let risk = risks[m]
+            let worst = Swift.max(abs(s.base + openBuy), abs(s.base - openSell))
             let wn = mulDiv(worst, price, 1_000_000_000, .up)
             ir += mulDiv(wn, risk.ratio(risk.initialMargin, base: worst), 1_000_000, .up)
-            mr += mulDiv(n, risk.ratio(risk.maintenanceMargin, base: s.base), 1_000_000, .up)
+            if !initialOnly {
+                let n = mulDiv(abs(s.base), price, 1_000_000_000, .up)
+                notional += n
+                mr += mulDiv(n, risk.ratio(risk.maintenanceMargin, base: s.base), 1_000_000, .up)
+            }
         }
         return MarginSummary(initialEquity: initial, maintenanceEquity: maintenance, initialRequirement: ir,
                              maintenanceRequirement: mr, notional: notional)
@@ -71,22 +77,22 @@ extension PerpVenue {
     /// Whether `request` keeps the account within initial margin if it fills in full at its
     /// worst price. An order that does not grow the worst-case position always passes.
     func passesInitialMargin(market m: Int, _ r: OrderRequest) -> Bool {
-        let s = markets[m].account(r.account)
-        let openBuy = markets[m].book.openSize(r.account, .buy).raw
-        let openSell = markets[m].book.openSize(r.account, .sell).raw
+        let s = markets[m].marginInputs(r.account)
+        let openBuy = s.openBuy
+        let openSell = s.openSell
         let before = Swift.max(abs(s.base + openBuy), abs(s.base - openSell))
         let after = r.side == .buy ? Swift.max(abs(s.base + openBuy + r.size.raw), abs(s.base - openSell))
                                    : Swift.max(abs(s.base + openBuy), abs(s.base - openSell - r.size.raw))
         if after <= before { return true }
-        let summary = margin(r.account)
-        let oracle = markFor(m)
+        let summary = margin(r.account, initialOnly: true)
+        let oracle = s.price
         guard oracle > 0 else { return false }
         let one = Int64(1_000_000)
         let worstPrice: Int64
         if r.type == .limit {
             worstPrice = r.price.raw
         } else {
-            let off = markets[m].config.auction.endOffset.raw
+            let off = endOffset[m]
             worstPrice = r.side == .buy ? mulDiv(oracle, one + off, one, .up) : mulDiv(oracle, one - off, one, .down)
         }
         // Filling away from the oracle loses the difference at once; the taker fee is paid too.

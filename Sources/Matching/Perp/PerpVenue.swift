@@ -39,6 +39,8 @@ public struct PerpVenue: Sendable {
     public internal(set) var now: Int64 = 0
     /// The highest taker fee of each market's tiers (the margin check's fee allowance).
     let maxTakerFee: [Int64]
+    /// Each market's auction end offset (a market order's worst price around the oracle).
+    let endOffset: [Int64]
     /// Whether orders are checked against initial margin (off: a pure matching run without collateral).
     public var enforceMargin: Bool
 
@@ -49,6 +51,7 @@ public struct PerpVenue: Sendable {
         self.markets = markets.map { MatchingEngine(config: $0.matching) }
         self.risks = markets.map(\.risk)
         // The largest fee an order can pay, as taker or (positive) maker.
+        self.endOffset = markets.map { $0.matching.auction.endOffset.raw }
         self.maxTakerFee = markets.map { m in m.matching.fees.tiers.map { Swift.max($0.taker.raw, $0.maker.raw) }.max() ?? 0 }
         precondition(markets.allSatisfy { $0.risk.validate().isEmpty }, "invalid risk config")
         self.assets = assets
