@@ -61,9 +61,9 @@ extension MatchingEngine {
         var t = Taker(id: r.id, account: r.account, side: r.side, remaining: r.size.raw, reduceOnly: r.reduceOnly)
         if taking {
             // Price impact is measured from the AMM's mid when this order arrived.
-            ammImpactReference = amm?.midPriceRaw ?? 0
+            ammImpactReference = hasAMM ? damm.midPriceRaw : 0
             let restricted = breakers.isTripped  // only reduce-only reaches here: book only
-            let duration = config.auction.duration
+            let duration = auctionSteps
             var limit = r.type == .limit ? r.price.raw : (r.price.raw > 0 ? r.price.raw : (r.side == .buy ? Int64.max : 0))
             if r.type == .market && oracle.hasValue && oracle.price > 0 {
                 // Whenever an oracle exists, a market order's worst price is the oracle ± the end
@@ -137,7 +137,7 @@ extension MatchingEngine {
             if let best = book.best(t.side.opposite), let s = path.firstStep(from: step + 1, accepting: best.raw) {
                 next = Swift.min(next, s)
             }
-            if let amm, amm.isLive, let s = path.firstStep(from: step + 1, accepting: amm.bestPrice(for: t.side).raw) {
+            if hasAMM, damm.isLive, let s = path.firstStep(from: step + 1, accepting: damm.bestPrice(for: t.side).raw) {
                 next = Swift.min(next, s)
             }
             step = Swift.max(next, step + 1)
@@ -147,17 +147,17 @@ extension MatchingEngine {
 
     func auctionPath(side: Side, limit: Int64) -> PricePath {
         let o = oracle.price
-        let tick = config.tick.raw
+        let tick = tickRaw
         // Start at the oracle (or the limit, if that is better for the taker); end at the limit.
         // The end is snapped toward the start so it never passes the limit.
         if side == .buy {
             let end = mulDiv(limit, 1, tick, .down) * tick
             let start = Swift.min(mulDiv(Swift.min(o, limit), 1, tick, .up) * tick, end)
-            return PricePath(start: start, end: end, steps: config.auction.duration, side: side, tick: tick)
+            return PricePath(start: start, end: end, steps: auctionSteps, side: side, tick: tick)
         } else {
             let end = mulDiv(limit, 1, tick, .up) * tick
             let start = Swift.max(mulDiv(Swift.max(o, limit), 1, tick, .down) * tick, end)
-            return PricePath(start: start, end: end, steps: config.auction.duration, side: side, tick: tick)
+            return PricePath(start: start, end: end, steps: auctionSteps, side: side, tick: tick)
         }
     }
 
@@ -171,7 +171,7 @@ extension MatchingEngine {
                                  oracle: Price(raw: oracle.price), time: Timestamp(milliseconds: now))
         providers.collectQuotes(for: offer, into: &quoteScratch)
         for (i, q) in quoteScratch.enumerated() {
-            guard q.account != t.account, q.maxSize.raw >= config.step.raw, q.worstPrice.raw > 0 else { continue }
+            guard q.account != t.account, q.maxSize.raw >= stepRaw, q.worstPrice.raw > 0 else { continue }
             guard let s = path.firstStep(from: Swift.max(q.latency, 0), accepting: q.worstPrice.raw) else { continue }
             let r = RankedQuote(quote: q, step: s, order: Int32(i))
             // Insertion sort: a handful of quotes.
@@ -195,7 +195,7 @@ extension MatchingEngine {
     }
 
     mutating func fillProvider(_ t: inout Taker, _ q: JITQuote, price: Int64, step: Int32, events: inout EventBuffer) {
-        let maxSize = q.maxSize.raw - q.maxSize.raw % config.step.raw
+        let maxSize = q.maxSize.raw - q.maxSize.raw % stepRaw
         let qty = Swift.min(maxSize, t.remaining)
         guard qty > 0 else { return }
         ensureAccount(q.account)
@@ -209,21 +209,21 @@ extension MatchingEngine {
     /// The AMM trades only up to the next maker's price, so makers at a price see the flow first.
     mutating func sweep(_ t: inout Taker, limit: Int64, step: Int32, useAMM: Bool, events: inout EventBuffer) {
         let opp = t.side.opposite
-        let stepSize = config.step.raw
+        let stepSize = stepRaw
         while t.remaining > 0 && !t.stopped {
             // A breaker that trips during this order stops it taking more (reduce-only may go on).
             if !t.reduceOnly && breakers.isTripped { t.halted = true; break }
             let level = opp == .sell ? book.asks.last : book.bids.last
             var makerPrice: Int64? = nil
-            if let level, crosses(t.side, level.price, limit) { makerPrice = level.price }
-            if useAMM, let amm, amm.isLive {
-                let a = amm.bestPrice(for: t.side).raw
-                let better = makerPrice.map { t.side == .buy ? a < $0 : a > $0 } ?? crosses(t.side, a, limit)
+            if let level, Self.crosses(t.side, level.price, limit) { makerPrice = level.price }
+            if useAMM, hasAMM, damm.isLive {
+                let a = damm.bestPrice(for: t.side).raw
+                let better = makerPrice.map { t.side == .buy ? a < $0 : a > $0 } ?? Self.crosses(t.side, a, limit)
                 if better {
                     let bound = makerPrice ?? limit
-                    let cap = Swift.min(amm.capacity(for: t.side, limit: Price(raw: bound), step: stepSize, impactReference: ammImpactReference), t.remaining)
+                    let cap = Swift.min(damm.capacity(for: t.side, limit: Price(raw: bound), step: stepSize, impactReference: ammImpactReference), t.remaining)
                     if cap > 0 {
-                        let quote = self.amm!.execute(takerSide: t.side, qty: cap)
+                        let quote = damm.execute(takerSide: t.side, qty: cap)
                         let avg = mulDiv(quote, 1_000_000_000, cap, t.side == .buy ? .up : .down)
                         settle(&t, maker: .amm, makerAccount: kNil, price: avg, qty: cap, ammQuote: quote, step: step, events: &events)
                         continue
@@ -286,7 +286,7 @@ extension MatchingEngine {
         var i = levels.count - 1
         while i >= 0 && total < t.remaining {
             let level = levels[i]
-            guard crosses(t.side, level.price, limit) else { break }
+            guard Self.crosses(t.side, level.price, limit) else { break }
             var cur = level.head
             var ownStop = false
             while cur != kNil {
@@ -299,20 +299,20 @@ extension MatchingEngine {
             if ownStop { break }
             i -= 1
         }
-        if useAMM, let amm, amm.isLive {
+        if useAMM, hasAMM, damm.isLive {
             // The auction (or the sweep) stops at the limit snapped onto the tick.
-            let tick = config.tick.raw
+            let tick = tickRaw
             let snapped = t.side == .buy ? mulDiv(limit, 1, tick, .down) * tick : mulDiv(limit, 1, tick, .up) * tick
             // Step-wise AMM fills can each lose up to one step to rounding: keep that slack.
-            let slack = config.step.raw * Int64(config.auction.duration + 1 + Int32(levels.count))
-            total += Swift.max(amm.capacity(for: t.side, limit: Price(raw: snapped), step: config.step.raw,
+            let slack = stepRaw * Int64(auctionSteps + 1 + Int32(levels.count))
+            total += Swift.max(damm.capacity(for: t.side, limit: Price(raw: snapped), step: stepRaw,
                                             impactReference: ammImpactReference) - slack, 0)
         }
         if auction {
             let path = auctionPath(side: t.side, limit: limit)
             rankQuotes(t, path: path, providers: &providers)
             quotesReady = true  // the auction reuses these: each provider is asked once per order
-            for r in rankScratch { total += r.quote.maxSize.raw - r.quote.maxSize.raw % config.step.raw }
+            for r in rankScratch { total += r.quote.maxSize.raw - r.quote.maxSize.raw % stepRaw }
         }
         return total
     }
@@ -363,7 +363,7 @@ extension MatchingEngine {
                                  makerFee: Amount(raw: makerFee), step: step, time: Timestamp(milliseconds: now))))
     }
 
-    func tier(for volume: Int64) -> FeeTier {
+    mutating func tier(for volume: Int64) -> FeeTier {
         let tiers = config.fees.tiers
         var i = tiers.count - 1
         while i > 0 && tiers[i].minVolume.raw > volume { i -= 1 }

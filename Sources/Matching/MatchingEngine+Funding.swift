@@ -4,10 +4,22 @@ extension MatchingEngine {
     /// The mark price: the book's mid when both sides rest, else the AMM's mid, else the last
     /// trade, else the oracle.
     public var markPrice: Int64 {
-        if let b = book.bestBid, let a = book.bestAsk { return (b.raw + a.raw) / 2 }
-        if let amm, amm.isLive { return amm.midPriceRaw }
-        if oracle.mark > 0 { return oracle.mark }
-        return oracle.price
+        Self.mark(bid: book.bids.last?.key, ask: book.asks.last.map { -$0.key }, ammMid: hasAMM && damm.isLive ? damm.midPriceRaw : 0,
+                  last: oracle.mark, oracle: oracle.price)
+    }
+
+    /// The same, from a mutating context: reading a computed property of `self` there made the
+    /// compiler copy the whole engine.
+    mutating func markNow() -> Int64 {
+        Self.mark(bid: book.bids.last?.key, ask: book.asks.last.map { -$0.key }, ammMid: hasAMM && damm.isLive ? damm.midPriceRaw : 0,
+                  last: oracle.mark, oracle: oracle.price)
+    }
+
+    static func mark(bid: Int64?, ask: Int64?, ammMid: Int64, last: Int64, oracle: Int64) -> Int64 {
+        if let bid, let ask { return (bid + ask) / 2 }
+        if ammMid > 0 { return ammMid }
+        if last > 0 { return last }
+        return oracle
     }
 
     /// Folds the premium since the last sample into the period's integral.
@@ -20,14 +32,14 @@ extension MatchingEngine {
         }
         if funding.periodStart == .min { funding.periodStart = now }
         funding.premiumTime = now
-        funding.lastPremium = markPrice - oracle.price
+        funding.lastPremium = markNow() - oracle.price
         funding.lastOracle = oracle.price
     }
 
     /// After a command that may have moved the mark (book mid, last trade), folds the change into
     /// the funding premium.
     mutating func sampleIfMarkMoved() {
-        if funding.premiumTime != .min && markPrice - oracle.price != funding.lastPremium { samplePremium() }
+        if funding.premiumTime != .min && markNow() - oracle.price != funding.lastPremium { samplePremium() }
     }
 
     /// Whether a funding period has ended (a keeper job).
@@ -57,7 +69,7 @@ extension MatchingEngine {
         funding.periodStart = now
         funding.premiumIntegral = 0
         funding.oracleIntegral = 0
-        if amm != nil { settleAMMFunding() }
+        if hasAMM { settleAMMFunding() }
         events.append(.funding(rate: rate, index: funding.index, mark: Price(raw: markPrice), oracle: Price(raw: oracle.price),
                                Timestamp(milliseconds: now)))
     }
@@ -94,10 +106,11 @@ extension MatchingEngine {
     mutating func settleAMMFunding() {
         let d = funding.index - ammFundingIndex
         ammFundingIndex = funding.index
-        guard d != 0, let base = amm?.base, base != 0 else { return }
+        let base = damm.base
+        guard d != 0, hasAMM, base != 0 else { return }
         let exact = Int128(base) * Int128(d)
         let pay = Int64(mulDiv128(exact, 1_000_000_000_000, .up))
-        amm!.quote -= pay
+        damm.quote -= pay
         funding.clearing += pay
         funding.exactClearing += exact
         sweepFundingDust()

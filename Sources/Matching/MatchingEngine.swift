@@ -13,8 +13,20 @@ public typealias EventBuffer = ContiguousArray<MarketEvent>
 /// (see ``conservation``).
 public struct MatchingEngine: Sendable {
     public let config: MarketConfig
+    /// Hot-path copies of configuration fields (reading them through `config` copied the whole
+    /// configuration on every order).
+    let needsOracle: Bool
+    let hasAMM: Bool
+    let auctionSteps: Int32
+    let stepRaw: Int64
+    let tickRaw: Int64
+    let minSizeRaw: Int64
     public internal(set) var book: OrderBook
-    public internal(set) var amm: DAMM?
+    /// The DAMM backstop, if the market has one.
+    public var amm: DAMM? { hasAMM ? damm : nil }
+    /// The AMM's state, stored unwrapped (a placeholder when the market has none) so hot paths
+    /// read it in place instead of copying an optional payload.
+    var damm: DAMM
     public internal(set) var oracle = OracleState()
     public internal(set) var breakers = CircuitBreakers()
     var accountStates: ContiguousArray<AccountState> = []
@@ -41,8 +53,14 @@ public struct MatchingEngine: Sendable {
     public init(config: MarketConfig, capacity: Int = 1024) {
         precondition(config.validate().isEmpty, "invalid market config: \(config.validate())")
         self.config = config
+        self.needsOracle = config.needsOracle
+        self.hasAMM = config.amm != nil
+        self.auctionSteps = config.auction.duration
+        self.stepRaw = config.step.raw
+        self.tickRaw = config.tick.raw
+        self.minSizeRaw = config.minSize.raw
         self.book = OrderBook(capacity: capacity)
-        self.amm = config.amm.map { DAMM(config: $0) }
+        self.damm = DAMM(config: config.amm ?? AMMConfig())
         quoteScratch.reserveCapacity(16)
         rankScratch.reserveCapacity(16)
     }
@@ -68,7 +86,7 @@ public struct MatchingEngine: Sendable {
         var b: Int64 = 0
         var q: Int64 = 0
         for a in accountStates { b += a.base; q += a.quote }
-        if let amm { b += amm.base; q += amm.quote }
+        if hasAMM { b += damm.base; q += damm.quote }
         q += feePool + insuranceFund + funding.clearing
         return (b, q)
     }
@@ -81,7 +99,7 @@ public struct MatchingEngine: Sendable {
     /// Moves time forward to `time` (never backward) and resets breakers whose cooldown passed.
     public mutating func advance(to time: Timestamp, events: inout EventBuffer) {
         if time.milliseconds > now { now = time.milliseconds }
-        if let b = config.breaker, breakers.isTripped {
+        if breakers.isTripped, let b = config.breaker {
             breakers.resetIfDue(at: now, config: b, oracleValid: oracleStatus == .valid, events: &events)
         }
     }
@@ -98,8 +116,8 @@ public struct MatchingEngine: Sendable {
             if status != .valid && b.tripOnInvalidOracle { breakers.trip(.oracle, at: now, events: &events) }
             if price.raw > 0 { breakers.observeOracle(price: price.raw, at: now, config: b, events: &events) }
         }
-        if status == .valid, amm != nil {
-            amm!.onOracle(price: price.raw, confidence: confidence.raw, time: now, feePool: &feePool)
+        if status == .valid, hasAMM {
+            damm.onOracle(price: price.raw, confidence: confidence.raw, time: now, feePool: &feePool)
         }
         if status == .valid, let b = config.breaker, breakers.isTripped {
             breakers.resetIfDue(at: now, config: b, oracleValid: true, events: &events)
@@ -208,8 +226,8 @@ public struct MatchingEngine: Sendable {
 
     func checkSize(_ size: Quantity) -> RejectReason? {
         if size.raw <= 0 { return .invalidSize }
-        if size.raw % config.step.raw != 0 { return .offStep }
-        if size < config.minSize { return .belowMinSize }
+        if size.raw % stepRaw != 0 { return .offStep }
+        if size.raw < minSizeRaw { return .belowMinSize }
         return nil
     }
 
@@ -221,10 +239,10 @@ public struct MatchingEngine: Sendable {
         if let reason = checkSize(r.size) { return reason }
         if r.type == .limit {
             if r.price.raw <= 0 { return .invalidPrice }
-            if r.price.raw % config.tick.raw != 0 { return .offTick }
+            if r.price.raw % tickRaw != 0 { return .offTick }
         } else {
             if r.price.raw < 0 { return .invalidPrice }
-            if r.price.raw > 0 && r.price.raw % config.tick.raw != 0 { return .offTick }
+            if r.price.raw > 0 && r.price.raw % tickRaw != 0 { return .offTick }
         }
         if r.postOnly && (r.type != .limit || r.tif != .gtc) { return .postOnlyNotLimit }
         if let sib = r.ocoWith {
@@ -237,7 +255,7 @@ public struct MatchingEngine: Sendable {
             if reducible == 0 { return .reduceOnlyNoPosition }
             if r.size.raw > reducible {
                 // Cut to the position (rounded down to a step so it never flips it).
-                let cut = reducible - reducible % config.step.raw
+                let cut = reducible - reducible % stepRaw
                 if cut <= 0 { return .reduceOnlyWouldIncrease }
                 r.size = Quantity(raw: cut)
             }
@@ -247,7 +265,7 @@ public struct MatchingEngine: Sendable {
         taking = crosses.any && !r.postOnly
         if crosses.any && !r.postOnly {
             if breakers.isTripped && !r.reduceOnly { return .breakerTripped }
-            if config.needsOracle && !breakers.isTripped {
+            if needsOracle && !breakers.isTripped {
                 switch oracleStatus {
                 case .valid: break
                 case .missing: return .noOracle
@@ -259,22 +277,22 @@ public struct MatchingEngine: Sendable {
     }
 
     /// Whether an order would take liquidity: it crosses the book, the AMM, or (with an auction) the oracle.
-    func isTaker(_ r: OrderRequest) -> (book: Bool, any: Bool) {
+    mutating func isTaker(_ r: OrderRequest) -> (book: Bool, any: Bool) {  // mutating: a non-mutating call from validate copied the whole engine
         let opp = r.side.opposite
         let bookCross: Bool
         if let best = book.best(opp) {
-            bookCross = r.type == .market || crosses(r.side, best.raw, r.price.raw)
+            bookCross = r.type == .market || Self.crosses(r.side, best.raw, r.price.raw)
         } else {
             bookCross = false
         }
         if r.type == .market || bookCross { return (bookCross, true) }
-        if let amm, amm.isLive, crosses(r.side, amm.bestPrice(for: r.side).raw, r.price.raw) { return (false, true) }
-        if config.auction.duration > 0 && oracle.hasValue && crosses(r.side, oracle.price, r.price.raw) { return (false, true) }
+        if hasAMM, damm.isLive, Self.crosses(r.side, damm.bestPrice(for: r.side).raw, r.price.raw) { return (false, true) }
+        if auctionSteps > 0 && oracle.hasValue && Self.crosses(r.side, oracle.price, r.price.raw) { return (false, true) }
         return (false, false)
     }
 
     /// Whether a taker on `side` with limit `limit` accepts `price`.
-    func crosses(_ side: Side, _ price: Int64, _ limit: Int64) -> Bool {
+    static func crosses(_ side: Side, _ price: Int64, _ limit: Int64) -> Bool {
         side == .buy ? price <= limit : price >= limit
     }
 }
