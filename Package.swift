@@ -37,6 +37,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mmvault", dependencies: ["VaultCLI"]),
+        // Writes random ledger actions and acknowledges each commit: the crash test kills it with SIGKILL.
+        .executableTarget(name: "vaultstore-torture", dependencies: ["VaultStore", "VaultLedger", "MarketCore"],
+                          path: "Sources/vaultstore-torture"),
         .testTarget(name: "MarketCoreTests", dependencies: [
             "MarketCore", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),

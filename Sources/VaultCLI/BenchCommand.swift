@@ -23,7 +23,7 @@ struct BenchCommand: ParsableCommand {
 
     enum Workload: String, ExpressibleByArgument, CaseIterable { case book, auction, margin, liquidation, ledger, all }
 
-    @Option(help: "Which workload: book, auction or all.")
+    @Option(help: "Which workload: book, auction, margin, liquidation, ledger or all.")
     var workload: Workload = .all
     @Option(help: "Ops in the book stream.")
     var ops: Int = 10_000_000

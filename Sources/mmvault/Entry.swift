@@ -4,6 +4,6 @@ import VaultCLI
 @main
 enum Entry {
     static func main() {
-        MMVaultCommand.main()
+        MMVaultCommand.runMain()
     }
 }

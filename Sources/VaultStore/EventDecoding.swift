@@ -1,0 +1,227 @@
+import MarketCore
+import VaultLedger
+
+/// Why a stored event's canonical bytes could not be read back.
+struct MalformedEvent: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Reads the canonical encoding written by `VaultEvent.canonicalBytes` (VaultLedger
+/// `VaultEvent+Encoding.swift`, format version 1) back into a ``VaultEvent``.
+///
+/// The reader is strict, so that decoding is one-to-one: booleans are 0 or 1, tags are known,
+/// an absent optional's placeholder is zero, strings are valid UTF-8 and every byte is consumed.
+/// Any other byte string is refused, so the hash `Vault.replay` computes from the decoded fields
+/// is the hash of the stored bytes themselves: editing any stored byte is detected.
+/// Use it only inside the scope that owns `bytes`.
+struct CanonicalReader {
+    private let bytes: UnsafeRawBufferPointer
+    private var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// Format version of the encoding this reader understands.
+    static let encodingVersion: UInt8 = 1
+
+    var isAtEnd: Bool { offset == bytes.count }
+
+    mutating func u8() throws(MalformedEvent) -> UInt8 {
+        guard offset < bytes.count else { throw MalformedEvent(description: "event bytes end early") }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func u64() throws(MalformedEvent) -> UInt64 {
+        guard bytes.count - offset >= 8 else { throw MalformedEvent(description: "event bytes end early") }
+        var x: UInt64 = 0
+        for i in 0..<8 { x = x << 8 | UInt64(bytes[offset + i]) }
+        offset += 8
+        return x
+    }
+
+    mutating func i64() throws(MalformedEvent) -> Int64 { Int64(bitPattern: try u64()) }
+
+    mutating func i128() throws(MalformedEvent) -> Int128 {
+        let hi = try u64(), lo = try u64()
+        return Int128(bitPattern: UInt128(hi) << 64 | UInt128(lo))
+    }
+
+    mutating func bool() throws(MalformedEvent) -> Bool {
+        switch try u8() {
+        case 0: return false
+        case 1: return true
+        case let b: throw MalformedEvent(description: "boolean byte \(b) is not 0 or 1")
+        }
+    }
+
+    mutating func string() throws(MalformedEvent) -> String {
+        var count = 0
+        for _ in 0..<4 { count = count << 8 | Int(try u8()) }
+        guard bytes.count - offset >= count else { throw MalformedEvent(description: "string runs past the event bytes") }
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+        offset += count
+        guard let s = String(validating: slice, as: UTF8.self) else {
+            throw MalformedEvent(description: "string is not valid UTF-8")
+        }
+        return s
+    }
+
+    mutating func digest() throws(MalformedEvent) -> SHA256Digest {
+        SHA256Digest(try u64(), try u64(), try u64(), try u64())
+    }
+
+    mutating func amount() throws(MalformedEvent) -> Amount { Amount(raw: try i64()) }
+    mutating func ppm() throws(MalformedEvent) -> Ppm { Ppm(raw: try i64()) }
+    mutating func shares() throws(MalformedEvent) -> Shares { Shares(raw: try i128()) }
+
+    mutating func fees() throws(MalformedEvent) -> FeeTotals {
+        FeeTotals(
+            managementFee: try amount(), protocolFee: try amount(), performanceFee: try amount(),
+            protocolProfitShare: try amount())
+    }
+
+    mutating func feeTerms() throws(MalformedEvent) -> FeeTerms {
+        let management = try ppm(), performance = try ppm(), hurdleRate = try ppm()
+        let kind = try u8()
+        guard let hurdle = HurdleKind(rawValue: kind) else {
+            throw MalformedEvent(description: "unknown hurdle kind \(kind)")
+        }
+        return FeeTerms(
+            managementFee: management, performanceFee: performance, hurdleRate: hurdleRate, hurdle: hurdle,
+            protocolFee: try ppm(), protocolProfitShare: try ppm())
+    }
+
+    mutating func terms() throws(MalformedEvent) -> VaultTerms {
+        let fees = try feeTerms()
+        let offsetDigits = try i64()
+        guard (0...12).contains(offsetDigits) else {
+            throw MalformedEvent(description: "share offset digits \(offsetDigits) out of range")
+        }
+        let minDeposit = try amount()
+        let hasMax = try bool()
+        let maxRaw = try i64()
+        if !hasMax && maxRaw != 0 { throw MalformedEvent(description: "absent max tokens has a value") }
+        return VaultTerms(
+            fees: fees, shareOffsetDigits: Int(offsetDigits), minDeposit: minDeposit,
+            maxTokens: hasMax ? Amount(raw: maxRaw) : nil, permissioned: try bool(), lockUpSeconds: try i64(),
+            redeemPeriodSeconds: try i64(), managerMinimumStake: try ppm(), protocolName: try string(),
+            pointsPerSecond: try i64())
+    }
+
+    mutating func action() throws(MalformedEvent) -> VaultAction {
+        let tag = try u8()
+        switch tag {
+        case 1: return .deposit(depositor: try string(), amount: try amount())
+        case 2:
+            let name = try string()
+            let unit: WithdrawUnit
+            switch try u8() {
+            case 1: unit = .amount(try amount())
+            case 2: unit = .shares(try shares())
+            case 3: unit = .percent(try ppm())
+            case let t: throw MalformedEvent(description: "unknown withdrawal unit tag \(t)")
+            }
+            return .requestWithdraw(depositor: name, unit)
+        case 3: return .cancelWithdraw(depositor: try string())
+        case 4: return .withdraw(depositor: try string())
+        case 5: return .transfer(from: try string(), to: try string(), shares: try shares())
+        case 6: return .mark(equity: try amount())
+        case 7: return .markInvalid
+        case 8: return .accrue
+        case 9:
+            switch try u8() {
+            case 1: return .crystallize(.depositor(try string()))
+            case 2: return .crystallize(.all)
+            case let t: throw MalformedEvent(description: "unknown crystallize target tag \(t)")
+            }
+        case 10: return .setFees(try feeTerms())
+        case 11: return .cancelFeeUpdate
+        case 12: return .setPermissioned(try bool())
+        case 13: return .setAccess(depositor: try string(), allowed: try bool())
+        default: throw MalformedEvent(description: "unknown action tag \(tag)")
+        }
+    }
+
+    mutating func receipt() throws(MalformedEvent) -> VaultReceipt {
+        let sequence = try i64(), amount = try amount(), shares = try shares()
+        let performanceFee = try self.amount(), performanceFeeShares = try self.shares()
+        let managementFee = try self.amount()
+        let hasEffective = try bool()
+        let effective = try i64()
+        if !hasEffective && effective != 0 { throw MalformedEvent(description: "absent fee effective time has a value") }
+        return VaultReceipt(
+            sequence: sequence, amount: amount, shares: shares, performanceFee: performanceFee,
+            performanceFeeShares: performanceFeeShares, managementFee: managementFee,
+            feesEffectiveAt: hasEffective ? Timestamp(milliseconds: effective) : nil)
+    }
+
+    /// Reads a whole event; `hash` is set to `hash` (the bytes do not contain it).
+    mutating func event(hash: SHA256Digest) throws(MalformedEvent) -> VaultEvent {
+        let version = try u8()
+        guard version == Self.encodingVersion else {
+            throw MalformedEvent(description: "unknown event encoding version \(version)")
+        }
+        let previousHash = try digest()
+        let sequence = try i64()
+        let time = Timestamp(milliseconds: try i64())
+        let entry: VaultEvent.Entry
+        switch try u8() {
+        case 0: entry = .created(terms: try terms(), manager: try string())
+        case 1: entry = .applied(try action())
+        case let t: throw MalformedEvent(description: "unknown entry tag \(t)")
+        }
+        let event = VaultEvent(
+            sequence: sequence, time: time, entry: entry, actor: try string(), equityBefore: try amount(),
+            equityAfter: try amount(), totalSharesBefore: try shares(), totalSharesAfter: try shares(),
+            actorSharesBefore: try shares(), actorSharesAfter: try shares(), actorValueBefore: try amount(),
+            actorValueAfter: try amount(), feesBefore: try fees(), feesAfter: try fees(), receipt: try receipt(),
+            previousHash: previousHash, hash: hash)
+        guard isAtEnd else { throw MalformedEvent(description: "event bytes have \(bytes.count - offset) trailing bytes") }
+        return event
+    }
+}
+
+extension VaultEvent {
+    /// Decodes an event from its canonical bytes and its stored hash.
+    /// - Throws: ``MalformedEvent`` when the bytes are not a version-1 canonical encoding.
+    static func decode(canonical bytes: UnsafeRawBufferPointer, hash: SHA256Digest) throws(MalformedEvent) -> VaultEvent {
+        var reader = CanonicalReader(bytes)
+        return try reader.event(hash: hash)
+    }
+
+    /// A short name for the event's kind, stored in its own column for queries.
+    var kindName: String {
+        switch entry {
+        case .created: return "created"
+        case .applied(let action):
+            switch action {
+            case .deposit: return "deposit"
+            case .requestWithdraw: return "requestWithdraw"
+            case .cancelWithdraw: return "cancelWithdraw"
+            case .withdraw: return "withdraw"
+            case .transfer: return "transfer"
+            case .mark: return "mark"
+            case .markInvalid: return "markInvalid"
+            case .accrue: return "accrue"
+            case .crystallize: return "crystallize"
+            case .setFees: return "setFees"
+            case .cancelFeeUpdate: return "cancelFeeUpdate"
+            case .setPermissioned: return "setPermissioned"
+            case .setAccess: return "setAccess"
+            }
+        }
+    }
+}
+
+extension SHA256Digest {
+    /// Reads 32 bytes (a BLOB column) as a digest; nil for any other length.
+    init?(blob: UnsafeRawBufferPointer) {
+        guard blob.count == 32 else { return nil }
+        func word(_ at: Int) -> UInt64 {
+            var x: UInt64 = 0
+            for i in 0..<8 { x = x << 8 | UInt64(blob[at + i]) }
+            return x
+        }
+        self.init(word(0), word(8), word(16), word(24))
+    }
+}

@@ -1,0 +1,232 @@
+import Dispatch
+import GRDB
+import MarketCore
+import Synchronization
+import VaultLedger
+
+/// What ``VaultDatabase/verify(vault:)`` checked.
+public struct VerifyReport: Sendable, Hashable {
+    /// One entry per vault, sorted by name.
+    public var vaults: [VaultVerification]
+    /// Wall time of the whole verification.
+    public var duration: Duration
+
+    /// Events across all vaults.
+    public var eventCount: Int64 { vaults.reduce(0) { $0 + $1.eventCount } }
+}
+
+/// One vault's verification.
+public struct VaultVerification: Sendable, Hashable {
+    /// The vault.
+    public var name: String
+    /// Events in its log (the last sequence plus one).
+    public var eventCount: Int64
+    /// Hash of its last event.
+    public var lastHash: SHA256Digest
+    /// Time spent on it (reading, decoding, replaying, comparing).
+    public var duration: Duration
+}
+
+/// Rebuilds vaults from their stored logs and checks the stored rows against them.
+enum Verifier {
+    /// Replays `row`'s vault from its event rows and compares the snapshot and account rows.
+    /// - Returns: the replayed vault, drained.
+    /// - Throws: ``VaultStoreError/corrupt(vault:sequence:reason:)``; `DatabaseError`.
+    static func load(_ row: VaultRow, _ db: Database) throws -> Vault {
+        guard let id = row.id else { preconditionFailure("fetched vault row has no id") }
+        let name = row.name
+        func stored() throws -> DecodedEvents {
+            DecodedEvents(
+                cursor: try Row.fetchCursor(db, sql: EventRows.selectSQL, arguments: [id, 0, Int64.max]), vault: name)
+        }
+        let events = try stored()
+        let fast = OneHashReplay.run(events)
+        let vault: Vault
+        if let fast {
+            if let failure = events.failure.error { throw failure }
+            vault = fast
+        } else {
+            // Something differs: let `Vault.replay`, the authority, name the first bad event.
+            let again = try stored()
+            do {
+                _ = try Vault.replay(again)
+            } catch {
+                if let failure = again.failure.error, error == .missingGenesis { throw failure }
+                throw VaultStoreError.corrupt(name, error)
+            }
+            if let failure = again.failure.error { throw failure }
+            throw VaultStoreError.corrupt(
+                vault: name, sequence: nil, reason: "re-executing the log does not reproduce the stored events")
+        }
+        try compare(row, with: vault, id: id, db)
+        return vault
+    }
+
+    /// Checks the snapshot row and every account row against the replayed vault.
+    private static func compare(_ row: VaultRow, with vault: Vault, id: Int64, _ db: Database) throws {
+        let last = vault.eventCount - 1
+        if row.lastSequence != last {
+            throw VaultStoreError.corrupt(
+                vault: row.name, sequence: min(row.lastSequence, last),
+                reason: "the snapshot says the last event is \(row.lastSequence) but the log ends at \(last)")
+        }
+        let expected = VaultRow(id: id, name: row.name, vault: vault)
+        let differing = try row.differingColumns(from: expected)
+        if !differing.isEmpty {
+            throw VaultStoreError.corrupt(
+                vault: row.name, sequence: last,
+                reason: "the snapshot's \(differing.joined(separator: ", ")) differ\(differing.count == 1 ? "s" : "") from the replayed log")
+        }
+        var stored: [String: AccountRow] = [:]
+        do {
+            for account in try AccountRow.fetchAll(db, sql: "SELECT * FROM vault_account WHERE vault_id = ?", arguments: [id]) {
+                stored[account.name] = account
+            }
+        } catch let error as DatabaseError {
+            throw error
+        } catch {
+            throw VaultStoreError.corrupt(vault: row.name, sequence: last, reason: "an account row cannot be read: \(error)")
+        }
+        var seen = 0
+        for account in [vault.manager, vault.protocolAccount] + vault.depositorAccounts {
+            seen += 1
+            let want = AccountRow(vaultID: id, account: account)
+            guard let have = stored[account.name] else {
+                throw VaultStoreError.corrupt(
+                    vault: row.name, sequence: last, reason: "account \(account.name) is missing from the account rows")
+            }
+            let differing = try have.differingColumns(from: want)
+            if !differing.isEmpty {
+                throw VaultStoreError.corrupt(
+                    vault: row.name, sequence: last,
+                    reason: "account \(account.name)'s \(differing.joined(separator: ", ")) differ\(differing.count == 1 ? "s" : "") from the replayed log")
+            }
+        }
+        if stored.count != seen {
+            let extra = stored.keys.filter { vault.account($0) == nil }.sorted()
+            throw VaultStoreError.corrupt(
+                vault: row.name, sequence: last,
+                reason: "account rows \(extra.joined(separator: ", ")) have no account in the replayed log")
+        }
+    }
+}
+
+/// The first error met while reading events (a class so the sequence's copies share it).
+final class FailureBox {
+    var error: (any Error)?
+}
+
+/// Event rows decoded lazily, so a long log is never held twice. Iteration stops at the first
+/// unreadable row and records why in ``failure``.
+struct DecodedEvents: Sequence {
+    let cursor: RowCursor
+    let vault: String
+    let failure = FailureBox()
+
+    struct Iterator: IteratorProtocol {
+        let cursor: RowCursor
+        let vault: String
+        let failure: FailureBox
+
+        mutating func next() -> VaultEvent? {
+            if failure.error != nil { return nil }
+            do {
+                guard let row = try cursor.next() else { return nil }
+                return try EventRows.decode(row, vault: vault)
+            } catch let error as VaultStoreError {
+                failure.error = error
+            } catch let error as DatabaseError {
+                failure.error = error
+            } catch {
+                failure.error = VaultStoreError.corrupt(vault: vault, sequence: nil, reason: "an event row cannot be read: \(error)")
+            }
+            return nil
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(cursor: cursor, vault: vault, failure: failure) }
+}
+
+/// Replays a log with the same guarantees as `Vault.replay` while hashing each event once
+/// instead of twice (SHA-256 dominates verification).
+///
+/// `Vault.replay` checks each stored event's hash, then re-applies its action with the log
+/// sealed at every action (a second hash) and compares. Here the vault is rebuilt with
+/// `LogSealing.onDemand`: a batch of actions is re-applied without hashing, then the ledger
+/// seals and drains what it produced, computing each hash and chain link itself; those events
+/// must equal the stored ones field for field, hashes included. Equal fields mean each stored
+/// hash is the hash of the stored fields and links to the one before, which is exactly what
+/// `Vault.replay` checks. On any difference the caller reruns `Vault.replay` to name the first
+/// bad event.
+///
+/// Batches are fed in order from one thread at a time (the verifier's serial queue); the
+/// result is read after that queue has drained. ``failed`` may be read from any thread.
+final class OneHashReplay: @unchecked Sendable {
+    /// Events per batch (a batch is re-applied, then sealed and compared at once).
+    static let batch = 4096
+
+    private var vault: Vault?
+    private var broken = false
+    /// Set as soon as a difference is found (the producer may stop reading).
+    let failed = Atomic<Bool>(false)
+
+    /// The rebuilt vault (drained), or nil if the stored events are not what re-execution
+    /// produces, or the log does not start with a valid creation event.
+    var result: Vault? { broken ? nil : vault }
+
+    /// Re-applies the next stored events (in order, from creation on) and compares.
+    func feed(_ events: [VaultEvent]) {
+        if broken || events.isEmpty { return }
+        var i = 0
+        if vault == nil {
+            let first = events[0]
+            guard first.sequence == 0, first.previousHash == .zero,
+                case .created(let terms, let manager) = first.entry,
+                let created = try? Vault(terms: terms, manager: manager, createdAt: first.time, sealing: .onDemand)
+            else { return fail() }
+            vault = created
+            i = 1
+        }
+        guard var v = vault else { return fail() }
+        vault = nil  // keep `v` uniquely referenced: no copy-on-write of the ledger
+        defer { vault = v }
+        while i < events.count {
+            let event = events[i]
+            guard let action = event.action, case .success = v.apply(action, at: event.time) else { return fail() }
+            i += 1
+        }
+        if v.drainEvents() != events { fail() }
+    }
+
+    private func fail() {
+        broken = true
+        failed.store(true, ordering: .relaxed)
+    }
+
+    /// Reads `events` on this thread while a second thread re-applies the batches already read.
+    static func run(_ events: DecodedEvents) -> Vault? {
+        let replay = OneHashReplay()
+        let worker = DispatchQueue(label: "VaultStore.verify")
+        let inFlight = DispatchSemaphore(value: 2)
+        var iterator = events.makeIterator()
+        var batch: [VaultEvent] = []
+        batch.reserveCapacity(Self.batch)
+        func send() {
+            inFlight.wait()
+            let full = batch
+            worker.async {
+                replay.feed(full)
+                inFlight.signal()
+            }
+            batch = []
+            batch.reserveCapacity(Self.batch)
+        }
+        while !replay.failed.load(ordering: .relaxed), let event = iterator.next() {
+            batch.append(event)
+            if batch.count == Self.batch { send() }
+        }
+        send()
+        worker.sync {}
+        return replay.result
+    }
+}
