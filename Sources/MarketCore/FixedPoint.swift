@@ -77,7 +77,7 @@ public func mulDivWide(_ a: Int64, _ b: Int64, _ c: Int64, _ rounding: Rounding)
 @inlinable public func mulDiv128(_ n: Int128, _ d: Int128, _ rounding: Rounding) -> Int128 {
     precondition(d != 0, "division by zero")
     let q = n / d
-    let r = n % d
+    let r = n &- q &* d  // one 128-bit division instead of two
     if r == 0 { return q }
     // Swift division truncates toward zero; fix up to floor / ceiling.
     let negative = (r < 0) != (d < 0)

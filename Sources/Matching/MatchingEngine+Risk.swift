@@ -14,7 +14,7 @@ struct MarginInputs {
 }
 
 extension MatchingEngine {
-    func marginInputs(_ account: AccountId) -> MarginInputs {
+    @inline(__always) func marginInputs(_ account: AccountId) -> MarginInputs {
         let i = Int(account.raw)
         let s = i < accountStates.count ? accountStates[i] : AccountState()
         let oi = 2 * i

@@ -33,6 +33,11 @@ extension PerpVenue {
         return o.hasValue && o.price > 0 ? o.price : markets[m].markPrice
     }
 
+    /// One market's margin inputs, read in place (`markets[m].method()` copied the whole engine).
+    func inputs(_ m: Int, _ account: AccountId) -> MarginInputs {
+        markets.withUnsafeBufferPointer { $0[m].marginInputs(account) }
+    }
+
     /// Margin of `account`. Every rounding goes against the account.
     /// - Complexity: O(markets + assets).
     public func margin(_ account: AccountId) -> MarginSummary { margin(account, initialOnly: false) }
@@ -52,7 +57,7 @@ extension PerpVenue {
         var mr: Int64 = 0
         var notional: Int64 = 0
         for m in markets.indices {
-            let s = markets[m].marginInputs(account)
+            let s = inputs(m, account)
             let openBuy = s.openBuy
             let openSell = s.openSell
             if s.base == 0 && s.quote == 0 && openBuy == 0 && openSell == 0 { continue }
@@ -77,7 +82,7 @@ extension PerpVenue {
     /// Whether `request` keeps the account within initial margin if it fills in full at its
     /// worst price. An order that does not grow the worst-case position always passes.
     func passesInitialMargin(market m: Int, _ r: OrderRequest) -> Bool {
-        let s = markets[m].marginInputs(r.account)
+        let s = inputs(m, r.account)
         let openBuy = s.openBuy
         let openSell = s.openSell
         let before = Swift.max(abs(s.base + openBuy), abs(s.base - openSell))
