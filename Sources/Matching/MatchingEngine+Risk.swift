@@ -14,15 +14,19 @@ struct MarginInputs {
 }
 
 extension MatchingEngine {
-    @inline(__always) func marginInputs(_ account: AccountId) -> MarginInputs {
+    /// Reads one account's margin inputs through a pointer: field projections only, so the
+    /// engine is never copied (calling a method on an array element copied all 840 bytes).
+    static func marginInputs(_ e: UnsafePointer<MatchingEngine>, _ account: AccountId) -> MarginInputs {
         let i = Int(account.raw)
-        let s = i < accountStates.count ? accountStates[i] : AccountState()
+        let s = i < e.pointee.accountStates.count ? e.pointee.accountStates[i] : AccountState()
         let oi = 2 * i
-        let ob = oi < book.openSize.count ? book.openSize[oi] : 0
-        let os = oi + 1 < book.openSize.count ? book.openSize[oi + 1] : 0
-        let d = funding.index - s.fundingIndex
+        let open = e.pointee.book.openSize
+        let ob = oi < open.count ? open[oi] : 0
+        let os = oi + 1 < open.count ? open[oi + 1] : 0
+        let d = e.pointee.funding.index - s.fundingIndex
         let pending = d == 0 || s.base == 0 ? 0 : Int64(mulDiv128(Int128(s.base) * Int128(d), 1_000_000_000_000, .up))
-        let price = oracle.hasValue && oracle.price > 0 ? oracle.price : markPrice
+        let o = e.pointee.oracle
+        let price = o.hasValue && o.price > 0 ? o.price : e.pointee.markPrice
         return MarginInputs(base: s.base, quote: s.quote, openBuy: ob, openSell: os, pendingFunding: pending, price: price)
     }
 

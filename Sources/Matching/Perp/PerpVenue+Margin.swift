@@ -35,7 +35,7 @@ extension PerpVenue {
 
     /// One market's margin inputs, read in place (`markets[m].method()` copied the whole engine).
     func inputs(_ m: Int, _ account: AccountId) -> MarginInputs {
-        markets.withUnsafeBufferPointer { $0[m].marginInputs(account) }
+        markets.withUnsafeBufferPointer { MatchingEngine.marginInputs($0.baseAddress! + m, account) }
     }
 
     /// Margin of `account`. Every rounding goes against the account.
@@ -81,35 +81,47 @@ extension PerpVenue {
 
     /// Whether `request` keeps the account within initial margin if it fills in full at its
     /// worst price. An order that does not grow the worst-case position always passes.
+    ///
+    /// Computed exactly, with no division: both sides are scaled to quote × 1e21 (base 1e9 ×
+    /// price 1e6 × ratio 1e6) in `Int128`, so there is no rounding to choose and nothing to favour.
+    /// - Complexity: O(markets + assets).
     func passesInitialMargin(market m: Int, _ r: OrderRequest) -> Bool {
         let s = inputs(m, r.account)
-        let openBuy = s.openBuy
-        let openSell = s.openSell
-        let before = Swift.max(abs(s.base + openBuy), abs(s.base - openSell))
-        let after = r.side == .buy ? Swift.max(abs(s.base + openBuy + r.size.raw), abs(s.base - openSell))
-                                   : Swift.max(abs(s.base + openBuy), abs(s.base - openSell - r.size.raw))
+        let before = Swift.max(abs(s.base + s.openBuy), abs(s.base - s.openSell))
+        let after = r.side == .buy ? Swift.max(abs(s.base + s.openBuy + r.size.raw), abs(s.base - s.openSell))
+                                   : Swift.max(abs(s.base + s.openBuy), abs(s.base - s.openSell - r.size.raw))
         if after <= before { return true }
-        let summary = margin(r.account, initialOnly: true)
         let oracle = s.price
         guard oracle > 0 else { return false }
-        let one = Int64(1_000_000)
+        let one: Int128 = 1_000_000
+        let quoteScale: Int128 = 1_000_000_000 * 1_000_000  // quote raw → 1e21 units (base 1e9 × ratio 1e6)
+        // Equity (initial weights), in 1e21 units: collateral + Σ (cash − unsettled funding + base × price).
+        let i = Int(r.account.raw)
+        var equity = Int128(i < usdc.count ? usdc[i] : 0) * quoteScale
+        for k in assets.indices where i < usdc.count {
+            let amount = assetBalances[i * assets.count + k]
+            if amount != 0 { equity += Int128(amount) * Int128(assetPrices[k]) * Int128(assets[k].initialWeight.raw) }
+        }
+        var requirement: Int128 = 0
+        for mk in markets.indices {
+            let x = mk == m ? s : inputs(mk, r.account)
+            if x.base == 0 && x.quote == 0 && x.openBuy == 0 && x.openSell == 0 && mk != m { continue }
+            equity += Int128(x.quote - x.pendingFunding) * quoteScale + Int128(x.base) * Int128(x.price) * one
+            let worst = mk == m ? after : Swift.max(abs(x.base + x.openBuy), abs(x.base - x.openSell))
+            requirement += Int128(worst) * Int128(x.price) * Int128(risks[mk].ratio(risks[mk].initialMargin, base: worst))
+        }
+        // Filling away from the oracle loses the difference at once; the largest fee is paid too.
         let worstPrice: Int64
         if r.type == .limit {
             worstPrice = r.price.raw
         } else {
-            let off = endOffset[m]
-            worstPrice = r.side == .buy ? mulDiv(oracle, one + off, one, .up) : mulDiv(oracle, one - off, one, .down)
+            let off = Int128(endOffset[m])
+            worstPrice = Int64(r.side == .buy ? mulDiv128(Int128(oracle) * (one + off), one, .up)
+                                              : mulDiv128(Int128(oracle) * (one - off), one, .down))
         }
-        // Filling away from the oracle loses the difference at once; the taker fee is paid too.
-        let adverse = r.side == .buy ? worstPrice - oracle : oracle - worstPrice
-        let slippage = Swift.max(adverse, 0) == 0 ? 0 : mulDiv(r.size.raw, adverse, 1_000_000_000, .up)
-        let maxTaker = maxTakerFee[m]
-        let fee = mulDiv(mulDiv(r.size.raw, Swift.max(worstPrice, oracle), 1_000_000_000, .up), maxTaker, one, .up)
-        // Requirement with this market's worst case replaced by `after`.
-        let risk = risks[m]
-        let beforeReq = mulDiv(mulDiv(before, oracle, 1_000_000_000, .up), risk.ratio(risk.initialMargin, base: before), one, .up)
-        let afterReq = mulDiv(mulDiv(after, oracle, 1_000_000_000, .up), risk.ratio(risk.initialMargin, base: after), one, .up)
-        let requirement = summary.initialRequirement - beforeReq + afterReq
-        return summary.initialEquity - slippage - fee >= requirement
+        let adverse = Int128(Swift.max(r.side == .buy ? worstPrice - oracle : oracle - worstPrice, 0))
+        let size = Int128(r.size.raw)
+        let cost = size * adverse * one + size * Int128(Swift.max(worstPrice, oracle)) * Int128(maxTakerFee[m])
+        return equity - cost >= requirement
     }
 }
