@@ -59,6 +59,7 @@ extension MatchingEngine {
     /// Runs a validated order: auction or sweep, then the remainder by type and time in force.
     mutating func execute<P: JITProviderPool>(_ r: OrderRequest, taking: Bool, providers: inout P, events: inout EventBuffer) {
         var t = Taker(id: r.id, account: r.account, side: r.side, remaining: r.size.raw, reduceOnly: r.reduceOnly)
+        quotesReady = false  // quotes ranked for an earlier order (e.g. a killed FOK) are never reused
         if taking {
             // Price impact is measured from the AMM's mid when this order arrived.
             ammImpactReference = hasAMM ? damm.midPriceRaw : 0

@@ -109,16 +109,6 @@ public struct CircuitBreakers: Sendable {
         }
     }
 
-    /// Whether the oracle samples still inside the window differ from the latest by more than allowed.
-    func priceMoved(at now: Int64, config: BreakerConfig) -> Bool {
-        guard let maxMove = config.maxPriceMove, let last = samples.last?.1, last > 0 else { return false }
-        for i in sampleHead..<samples.count where samples[i].0 >= now - config.priceWindowMs {
-            let ref = samples[i].1
-            if ref > 0 && mulDiv(abs(last - ref), 1_000_000, ref, .down) > maxMove.raw { return true }
-        }
-        return false
-    }
-
     /// Base volume traded within the volume window.
     func windowVolume(at now: Int64, config: BreakerConfig) -> Int64 {
         let width = Swift.max(config.volumeWindowMs / 16, 1)

@@ -256,3 +256,29 @@ import Testing
         T.checkAll(e)
     }
 }
+
+@Suite struct AuctionQuoteReuseTests {
+    /// A killed fill-or-kill order must not leave its ranked quotes for the next order's auction.
+    @Test func killedFokQuotesAreNotReusedByTheNextOrder() {
+        var c = MarketConfig()
+        c.fees = .free
+        c.auction = AuctionConfig(duration: 4)
+        c.breaker = nil
+        var e = MatchingEngine(config: c)
+        var ev = EventBuffer()
+        e.updateOracle(price: T.p("100"), confidence: .zero, at: T.ts(0), events: &ev)
+        // Provider 7 sells up to 1 at oracle + 1% for a buyer: its worst price is 101.
+        var providers = [FixedEdgeProvider(id: ProviderId(7), account: AccountId(7), edge: Ppm(raw: 10_000),
+                                           maxSize: T.q("1"), latency: 0)]
+        // FOK buy 2 at 101: only 1 is available → killed, nothing fills.
+        e.place(T.limit(1, 1, .buy, "101", "2", tif: .fok), at: T.ts(1), providers: &providers, events: &ev)
+        #expect(T.fills(ev).isEmpty)
+        // The next order is a SELL: the provider's quote for a seller is oracle − 1% = 99, a buy at 99.
+        // If the killed buy's ranked quote (a sell at 101) were reused, this sell would fill at a
+        // price on the wrong side. The sell at limit 99.50 must not fill against a bid at 99.
+        ev.removeAll()
+        e.place(T.limit(2, 2, .sell, "99.50", "1", tif: .ioc), at: T.ts(2), providers: &providers, events: &ev)
+        #expect(T.fills(ev).isEmpty)
+        #expect(e.conservation.base == 0 && e.conservation.quote == 0)
+    }
+}
