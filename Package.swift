@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "VaultStore", dependencies: [
             "MarketCore", "VaultLedger", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Seeded random vault actions (crash-test writer and store tests).
+        .target(name: "VaultWorkloads", dependencies: ["MarketCore", "VaultLedger"]),
         // Deterministic workloads shared by `mmvault bench` and the benchmark package.
         .target(name: "MatchingWorkloads", dependencies: ["MarketCore", "Matching"]),
         .target(name: "VaultCLI", dependencies: [
@@ -38,7 +40,7 @@ let package = Package(
         ]),
         .executableTarget(name: "mmvault", dependencies: ["VaultCLI"]),
         // Writes random ledger actions and acknowledges each commit: the crash test kills it with SIGKILL.
-        .executableTarget(name: "vaultstore-torture", dependencies: ["VaultStore", "VaultLedger", "MarketCore"],
+        .executableTarget(name: "vaultstore-torture", dependencies: ["VaultStore", "VaultLedger", "VaultWorkloads", "MarketCore"],
                           path: "Sources/vaultstore-torture"),
         .testTarget(name: "MarketCoreTests", dependencies: [
             "MarketCore", .product(name: "PropertyBased", package: "swift-property-based"),
@@ -48,7 +50,7 @@ let package = Package(
         ]),
         .testTarget(name: "VaultCLITests", dependencies: ["VaultCLI", "MarketCore", "Matching", "VaultLedger", "VaultStore"]),
         .testTarget(name: "VaultStoreTests", dependencies: [
-            "MarketCore", "VaultLedger", "VaultStore",
+            "MarketCore", "VaultLedger", "VaultStore", "VaultWorkloads",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "VaultLedgerTests", dependencies: [

@@ -1,6 +1,7 @@
 import Foundation
 import MarketCore
 import VaultLedger
+import VaultWorkloads
 import VaultStore
 
 /// `vaultstore-torture`: the writer the crash test kills, and the store benchmarks.

@@ -3,6 +3,7 @@ import MarketCore
 import Synchronization
 import Testing
 import VaultLedger
+import VaultWorkloads
 
 @testable import VaultStore
 

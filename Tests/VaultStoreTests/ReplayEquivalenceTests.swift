@@ -1,6 +1,7 @@
 import MarketCore
 import Testing
 import VaultLedger
+import VaultWorkloads
 
 @testable import VaultStore
 

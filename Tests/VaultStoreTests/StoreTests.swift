@@ -2,6 +2,7 @@ import Foundation
 import MarketCore
 import Testing
 import VaultLedger
+import VaultWorkloads
 
 @testable import VaultStore
 

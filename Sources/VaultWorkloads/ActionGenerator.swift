@@ -1,11 +1,13 @@
+/// Seeded random vault actions shared by the crash-test writer (`vaultstore-torture`) and the
+/// store's tests, so both exercise the same mix.
 import MarketCore
 import VaultLedger
 
 /// SplitMix64: a tiny seeded generator, so a failing round names a reproducible seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: Int64) { state = UInt64(bitPattern: seed) }
-    mutating func next() -> UInt64 {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+    public init(seed: Int64) { state = UInt64(bitPattern: seed) }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -16,18 +18,18 @@ struct SplitMix64: RandomNumberGenerator {
 
 /// Random actions for the torture writer: mostly sensible ones over a few names, plus a steady
 /// share the ledger must refuse (unknown or invalid names, bad amounts, time going backwards).
-struct ActionGenerator {
-    var rng: SplitMix64
-    let names = ["alice", "bob", "carol", "dave", "erin", "mgr"]
+public struct ActionGenerator: Sendable {
+    public var rng: SplitMix64
+    public let names = ["alice", "bob", "carol", "dave", "erin", "mgr"]
 
-    init(seed: Int64) { rng = SplitMix64(seed: seed) }
+    public init(seed: Int64) { rng = SplitMix64(seed: seed) }
 
-    mutating func int(_ range: ClosedRange<Int64>) -> Int64 { Int64.random(in: range, using: &rng) }
-    mutating func chance(_ percent: Int64) -> Bool { int(1...100) <= percent }
-    mutating func pick<T>(_ items: [T]) -> T { items[Int(int(0...Int64(items.count - 1)))] }
+    public mutating func int(_ range: ClosedRange<Int64>) -> Int64 { Int64.random(in: range, using: &rng) }
+    public mutating func chance(_ percent: Int64) -> Bool { int(1...100) <= percent }
+    public mutating func pick<T>(_ items: [T]) -> T { items[Int(int(0...Int64(items.count - 1)))] }
 
     /// Terms with every fee on, a lock-up and a redeem period.
-    mutating func terms() -> VaultTerms {
+    public mutating func terms() -> VaultTerms {
         VaultTerms(
             fees: FeeTerms(
                 managementFee: Ppm(raw: 20_000), performanceFee: Ppm(raw: 200_000), hurdleRate: Ppm(raw: 50_000),
@@ -36,20 +38,20 @@ struct ActionGenerator {
     }
 
     /// Log-uniform raw quote amount from 1 raw unit to 1e6 USDC.
-    mutating func amount() -> Amount {
+    public mutating func amount() -> Amount {
         var top: Int64 = 1
         for _ in 0..<int(0...12) { top *= 10 }
         return Amount(raw: int(1...top))
     }
 
     /// The next action and its time; `time` (milliseconds) only moves forward.
-    mutating func next(_ vault: Vault, time: inout Int64) -> (VaultAction, Timestamp) {
+    public mutating func next(_ vault: Vault, time: inout Int64) -> (VaultAction, Timestamp) {
         if !chance(40) { time += chance(80) ? int(1...3_600_000) : int(3_600_001...200_000_000) }
         let at = chance(3) ? Timestamp(milliseconds: time - int(1...10_000_000)) : Timestamp(milliseconds: time)
         return (action(vault), at)
     }
 
-    mutating func action(_ vault: Vault) -> VaultAction {
+    public mutating func action(_ vault: Vault) -> VaultAction {
         if chance(5) {
             // Refused by the ledger whatever the state.
             switch int(0...4) {
