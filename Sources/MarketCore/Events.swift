@@ -4,6 +4,18 @@
     case postOnlyWouldCross, postOnlyNotLimit, reduceOnlyWouldIncrease, reduceOnlyNoPosition
     case marketPaused, breakerTripped, oracleInvalid, noOracle, unknownOrder, ocoUnknownSibling
     case insufficientMargin, tooManyOrders, invalidAccount
+    /// A price above ``Bounds/maxPrice``, a size above ``Bounds/maxQuantity``.
+    case priceOutOfRange, sizeOutOfRange
+    /// The order would take the account's position plus open orders on a side past ``Bounds/maxQuantity``.
+    case positionLimit
+    /// The order would take the side's resting size past ``Bounds/maxOpenInterest``.
+    case openInterestLimit
+    /// The order belongs to another account.
+    case notOwner
+    /// A fill-or-kill whose own fills would trip a circuit breaker (it could not complete).
+    case wouldTripBreaker
+    /// The id is the book's internal "no order" sentinel (`UInt32.max`).
+    case invalidOrderId
 
     public var description: String {
         switch self {
@@ -26,6 +38,13 @@
         case .insufficientMargin: return "insufficient_margin"
         case .tooManyOrders: return "too_many_orders"
         case .invalidAccount: return "invalid_account"
+        case .priceOutOfRange: return "price_out_of_range"
+        case .sizeOutOfRange: return "size_out_of_range"
+        case .positionLimit: return "position_limit"
+        case .openInterestLimit: return "open_interest_limit"
+        case .notOwner: return "not_owner"
+        case .wouldTripBreaker: return "would_trip_breaker"
+        case .invalidOrderId: return "invalid_order_id"
         }
     }
 }
@@ -103,8 +122,10 @@ public struct Fill: Sendable, Hashable {
 /// Why the oracle is not valid (DESIGN §4 oracle guards), most severe first.
 @frozen public enum OracleStatus: UInt8, Sendable, Hashable, CustomStringConvertible {
     case valid, stale, tooUncertain, tooVolatile, markDivergent, nonPositive, missing
+    /// An update whose price or confidence is outside ``Bounds``: refused, not recorded.
+    case outOfRange
     public var description: String {
-        ["valid", "stale", "too_uncertain", "too_volatile", "mark_divergent", "non_positive", "missing"][Int(rawValue)]
+        ["valid", "stale", "too_uncertain", "too_volatile", "mark_divergent", "non_positive", "missing", "out_of_range"][Int(rawValue)]
     }
 }
 

@@ -34,7 +34,8 @@ public struct AMMConfig: Sendable, Hashable {
         self.lossUnit = lossUnit
         self.maxKChange = maxKChange
         self.minSqrtK = minSqrtK ?? Quantity(raw: sqrtK.raw / 2)
-        self.maxSqrtK = maxSqrtK ?? Quantity(raw: sqrtK.raw * 2)
+        // Saturating: an out-of-range sqrtK is refused by validate(), never trapped on here.
+        self.maxSqrtK = maxSqrtK ?? Quantity(raw: sqrtK.raw > Int64.max / 2 ? Int64.max : sqrtK.raw * 2)
         self.kIntervalMs = kIntervalMs
     }
 

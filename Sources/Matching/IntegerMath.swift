@@ -15,3 +15,9 @@ func isqrt(_ n: Int128, _ rounding: Rounding) -> Int128 {
     if rounding == .up && x * x < n { x += 1 }
     return x
 }
+
+/// `a + b`, clamped to `Int64.max` (traded volume for fee tiers: past the top tier its size no longer matters).
+@inline(__always) func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
+    let (s, o) = a.addingReportingOverflow(b)
+    return o ? Int64.max : s
+}

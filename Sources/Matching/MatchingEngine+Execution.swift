@@ -65,16 +65,8 @@ extension MatchingEngine {
             ammImpactReference = hasAMM ? damm.midPriceRaw : 0
             let restricted = breakers.isTripped  // only reduce-only reaches here: book only
             let duration = auctionSteps
-            var limit = r.type == .limit ? r.price.raw : (r.price.raw > 0 ? r.price.raw : (r.side == .buy ? Int64.max : 0))
-            if r.type == .market && oracle.hasValue && oracle.price > 0 {
-                // Whenever an oracle exists, a market order's worst price is the oracle ± the end
-                // offset (or its own protection, if tighter): the margin check relies on this bound.
-                let one = Ppm.one.raw
-                let end = r.side == .buy
-                    ? mulDiv(oracle.price, one + config.auction.endOffset.raw, one, .down)
-                    : mulDiv(oracle.price, one - config.auction.endOffset.raw, one, .up)
-                limit = r.price.raw > 0 ? (r.side == .buy ? Swift.min(limit, end) : Swift.max(limit, end)) : end
-            }
+            let limit = Self.worstPrice(side: r.side, type: r.type, price: r.price.raw, oracle: oracle.lastValidPrice,
+                                        endOffset: config.auction.endOffset.raw) ?? (r.side == .buy ? Int64.max : 0)
             if r.tif == .fok {
                 let available = fillable(t, limit: limit, useAMM: !restricted, auction: !restricted && duration > 0,
                                          providers: &providers, offerTime: now)
@@ -146,6 +138,24 @@ extension MatchingEngine {
         events.append(.auctionEnd(t.id, filled: Quantity(raw: t.filled), Timestamp(milliseconds: now)))
     }
 
+    /// The worst price an order can fill at — the one rule the engine and the venue's margin
+    /// check share: a limit order's price; a market order's protection price, bounded (whenever a
+    /// valid oracle has been seen) by `oracle × (1 ± endOffset)` if that is tighter, rounded toward
+    /// the oracle (so the taker never fills beyond it). Nil: a market order with neither (unbounded).
+    /// - Parameters:
+    ///   - price: the limit, or a market order's protection (0 = none).
+    ///   - oracle: the last valid oracle price (0 = none yet).
+    ///   - endOffset: the auction's end offset (ppm).
+    @inlinable
+    public static func worstPrice(side: Side, type: OrderType, price: Int64, oracle: Int64, endOffset: Int64) -> Int64? {
+        if type == .limit { return price }
+        guard oracle > 0 else { return price > 0 ? price : nil }
+        let one = Ppm.one.raw
+        let end = side == .buy ? mulDiv(oracle, one + endOffset, one, .down) : mulDiv(oracle, one - endOffset, one, .up)
+        guard price > 0 else { return end }
+        return side == .buy ? Swift.min(price, end) : Swift.max(price, end)
+    }
+
     func auctionPath(side: Side, limit: Int64) -> PricePath {
         let o = oracle.price
         let tick = tickRaw
@@ -169,7 +179,7 @@ extension MatchingEngine {
         rankScratch.removeAll(keepingCapacity: true)
         let offer = AuctionOffer(order: t.id, takerAccount: t.account, takerSide: t.side, size: Quantity(raw: t.remaining),
                                  startPrice: Price(raw: path.start), endPrice: Price(raw: path.end), steps: path.steps,
-                                 oracle: Price(raw: oracle.price), time: Timestamp(milliseconds: now))
+                                 oracle: Price(raw: oracle.lastValidPrice), time: Timestamp(milliseconds: now))
         providers.collectQuotes(for: offer, into: &quoteScratch)
         for (i, q) in quoteScratch.enumerated() {
             guard q.account != t.account, q.maxSize.raw >= stepRaw, q.worstPrice.raw > 0 else { continue }
@@ -196,10 +206,17 @@ extension MatchingEngine {
     }
 
     mutating func fillProvider(_ t: inout Taker, _ q: JITQuote, price: Int64, step: Int32, events: inout EventBuffer) {
-        let maxSize = q.maxSize.raw - q.maxSize.raw % stepRaw
+        ensureAccount(q.account)
+        // Bounds: the provider's position stays within ``Bounds/maxQuantity`` counting its resting
+        // orders on the same side, and its trading cash within range (as for an order at entry).
+        let a = accountStates[Int(q.account.raw)]
+        guard a.quote.magnitude <= UInt64(2 * Bounds.maxTotal.raw) else { return }
+        let side = t.side.opposite
+        let room = Bounds.maxQuantity.raw - (side == .buy ? a.base : -a.base) - book.openSize(q.account, side).raw
+        let cap = Swift.min(q.maxSize.raw, Swift.max(room, 0))
+        let maxSize = cap - cap % stepRaw
         let qty = Swift.min(maxSize, t.remaining)
         guard qty > 0 else { return }
-        ensureAccount(q.account)
         settle(&t, maker: .provider(q.provider, q.account), makerAccount: q.account.raw, price: price, qty: qty,
                ammQuote: nil, step: step, events: &events)
     }
@@ -335,7 +352,7 @@ extension MatchingEngine {
         settleFunding(ti)
         accountStates[ti].trade(delta: sign * qty, cash: -sign * notional)
         accountStates[ti].quote -= takerFee
-        accountStates[ti].volume += notional
+        accountStates[ti].volume = saturatingAdd(accountStates[ti].volume, notional)
         accountStates[ti].fees += takerFee
         if makerAccount != kNil {
             let mi = Int(makerAccount)
@@ -343,7 +360,7 @@ extension MatchingEngine {
             makerFee = mulDiv(notional, tier(for: accountStates[mi].volume).maker.raw, 1_000_000, .up)
             accountStates[mi].trade(delta: -sign * qty, cash: sign * notional)
             accountStates[mi].quote -= makerFee
-            accountStates[mi].volume += notional
+            accountStates[mi].volume = saturatingAdd(accountStates[mi].volume, notional)
             accountStates[mi].fees += makerFee
         }
         // Net fee ≥ 0 because a rebate never exceeds the taker fee. The insurance share rounds down.

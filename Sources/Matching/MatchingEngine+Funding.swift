@@ -5,14 +5,14 @@ extension MatchingEngine {
     /// trade, else the oracle.
     public var markPrice: Int64 {
         Self.mark(bid: book.bids.last?.key, ask: book.asks.last.map { -$0.key }, ammMid: hasAMM && damm.isLive ? damm.midPriceRaw : 0,
-                  last: oracle.mark, oracle: oracle.price)
+                  last: oracle.mark, oracle: oracle.lastValidPrice)
     }
 
     /// The same, from a mutating context: reading a computed property of `self` there made the
     /// compiler copy the whole engine.
     mutating func markNow() -> Int64 {
         Self.mark(bid: book.bids.last?.key, ask: book.asks.last.map { -$0.key }, ammMid: hasAMM && damm.isLive ? damm.midPriceRaw : 0,
-                  last: oracle.mark, oracle: oracle.price)
+                  last: oracle.mark, oracle: oracle.lastValidPrice)
     }
 
     static func mark(bid: Int64?, ask: Int64?, ammMid: Int64, last: Int64, oracle: Int64) -> Int64 {
@@ -24,7 +24,8 @@ extension MatchingEngine {
 
     /// Folds the premium since the last sample into the period's integral.
     mutating func samplePremium() {
-        guard oracle.hasValue, oracle.price > 0 else { return }
+        // Only a valid oracle is sampled: an invalid one never moves funding.
+        guard oracle.lastValidPrice > 0 else { return }
         if funding.premiumTime != .min {
             let dt = Int128(now - funding.premiumTime)
             funding.premiumIntegral += Int128(funding.lastPremium) * dt
@@ -32,14 +33,14 @@ extension MatchingEngine {
         }
         if funding.periodStart == .min { funding.periodStart = now }
         funding.premiumTime = now
-        funding.lastPremium = markNow() - oracle.price
-        funding.lastOracle = oracle.price
+        funding.lastPremium = markNow() - oracle.lastValidPrice
+        funding.lastOracle = oracle.lastValidPrice
     }
 
     /// After a command that may have moved the mark (book mid, last trade), folds the change into
     /// the funding premium.
     mutating func sampleIfMarkMoved() {
-        if funding.premiumTime != .min && markNow() - oracle.price != funding.lastPremium { samplePremium() }
+        if funding.premiumTime != .min && markNow() - oracle.lastValidPrice != funding.lastPremium { samplePremium() }
     }
 
     /// Whether a funding period has ended (a keeper job).
@@ -52,9 +53,10 @@ extension MatchingEngine {
     public mutating func updateFunding(at time: Timestamp, events: inout EventBuffer) {
         advance(to: time, events: &events)
         samplePremium()
-        guard fundingDue else { return }
+        // The period waits while the oracle does not allow a funding update (docs: oracle action matrix).
+        guard fundingDue, oracleStatus.allows(.fundingUpdate) else { return }
         let elapsed = Int128(now - funding.periodStart)
-        let oracleAvg = elapsed > 0 ? funding.oracleIntegral / elapsed : Int128(oracle.price)
+        let oracleAvg = elapsed > 0 ? funding.oracleIntegral / elapsed : Int128(oracle.lastValidPrice)
         var rate: Int64 = 0
         if elapsed > 0 && oracleAvg > 0 {
             // rate (1e9) = avg premium / avg oracle, rounded toward zero.
@@ -63,14 +65,14 @@ extension MatchingEngine {
             rate = Swift.min(Swift.max(rate, -cap), cap)
         }
         // Δindex (1e9 quote per whole base) = rate × oracle: longs pay when positive.
-        let delta = Int64(Int128(rate) * Int128(oracle.price) / 1_000_000)
+        let delta = Int64(Int128(rate) * Int128(oracle.lastValidPrice) / 1_000_000)
         funding.index += delta
         funding.lastRate = rate
         funding.periodStart = now
         funding.premiumIntegral = 0
         funding.oracleIntegral = 0
         if hasAMM { settleAMMFunding() }
-        events.append(.funding(rate: rate, index: funding.index, mark: Price(raw: markPrice), oracle: Price(raw: oracle.price),
+        events.append(.funding(rate: rate, index: funding.index, mark: Price(raw: markPrice), oracle: Price(raw: oracle.lastValidPrice),
                                Timestamp(milliseconds: now)))
     }
 

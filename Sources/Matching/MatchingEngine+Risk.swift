@@ -9,14 +9,16 @@ struct MarginInputs {
     var openSell: Int64
     /// Funding owed but not yet settled (rounded up: against the account).
     var pendingFunding: Int64
-    /// Oracle price, or the mark before any oracle.
+    /// The margin price: the last valid oracle (0 before the first; see ``OracleAction/marginCalc``).
     var price: Int64
+    /// Whether that price is fresh enough for risk-increasing actions.
+    var fresh: Bool
 }
 
 extension MatchingEngine {
-    /// Reads one account's margin inputs through a pointer: field projections only, so the
+    /// Reads one account's margin inputs at venue time `now` through a pointer: field projections only, so the
     /// engine is never copied (calling a method on an array element copied all 840 bytes).
-    static func marginInputs(_ e: UnsafePointer<MatchingEngine>, _ account: AccountId) -> MarginInputs {
+    static func marginInputs(_ e: UnsafePointer<MatchingEngine>, _ account: AccountId, now: Int64) -> MarginInputs {
         let i = Int(account.raw)
         let s = i < e.pointee.accountStates.count ? e.pointee.accountStates[i] : AccountState()
         let oi = 2 * i
@@ -26,8 +28,9 @@ extension MatchingEngine {
         let d = e.pointee.funding.index - s.fundingIndex
         let pending = d == 0 || s.base == 0 ? 0 : Int64(mulDiv128(Int128(s.base) * Int128(d), 1_000_000_000_000, .up))
         let o = e.pointee.oracle
-        let price = o.hasValue && o.price > 0 ? o.price : e.pointee.markPrice
-        return MarginInputs(base: s.base, quote: s.quote, openBuy: ob, openSell: os, pendingFunding: pending, price: price)
+        let fresh = o.lastValidPrice > 0 && now - o.lastValidTime <= e.pointee.marginStalenessMs
+        return MarginInputs(base: s.base, quote: s.quote, openBuy: ob, openSell: os, pendingFunding: pending,
+                            price: o.lastValidPrice, fresh: fresh)
     }
 
     /// Cancels every resting order of `account` (liquidation starts with this).

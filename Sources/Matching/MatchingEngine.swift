@@ -21,6 +21,8 @@ public struct MatchingEngine: Sendable {
     let stepRaw: Int64
     let tickRaw: Int64
     let minSizeRaw: Int64
+    /// How old the last valid oracle may be for margin to allow risk-increasing actions.
+    let marginStalenessMs: Int64
     public internal(set) var book: OrderBook
     /// The DAMM backstop, if the market has one.
     public var amm: DAMM? { hasAMM ? damm : nil }
@@ -59,6 +61,7 @@ public struct MatchingEngine: Sendable {
         self.stepRaw = config.step.raw
         self.tickRaw = config.tick.raw
         self.minSizeRaw = config.minSize.raw
+        self.marginStalenessMs = config.oracle.maxStalenessMs
         self.book = OrderBook(capacity: capacity)
         self.damm = DAMM(config: config.amm ?? AMMConfig())
         quoteScratch.reserveCapacity(16)
@@ -106,11 +109,22 @@ public struct MatchingEngine: Sendable {
 
     /// Records an oracle price. Trips the oracle breaker if it is invalid, the price-move breaker
     /// if it moved too far within the window; repegs the AMM when valid.
-    public mutating func updateOracle(price: Price, confidence: Price, at time: Timestamp, events: inout EventBuffer) {
+    ///
+    /// A price above ``Bounds/maxPrice`` or a confidence outside `0...`` Bounds/maxConfidence`` is
+    /// refused (an `oracle` event with status `out_of_range`) and not recorded. An invalid update
+    /// is recorded (it trips the oracle breaker) but never becomes ``OracleState/lastValidPrice``.
+    /// - Returns: false if the update was refused.
+    @discardableResult
+    public mutating func updateOracle(price: Price, confidence: Price, at time: Timestamp, events: inout EventBuffer) -> Bool {
         advance(to: time, events: &events)
+        guard price.raw <= Bounds.maxPrice.raw, confidence.raw >= 0, confidence.raw <= Bounds.maxConfidence.raw else {
+            events.append(.oracle(price: price, status: .outOfRange, Timestamp(milliseconds: now)))
+            return false
+        }
         samplePremium()
         oracle.update(price: price.raw, confidence: confidence.raw, time: now, window: config.oracle.twapWindowMs)
         let status = oracleStatus
+        if status.allows(.liquidation) { oracle.markValid() }  // valid or mark divergent: a usable price
         if status != .valid { events.append(.oracle(price: price, status: status, Timestamp(milliseconds: now))) }
         if let b = config.breaker {
             if status != .valid && b.tripOnInvalidOracle { breakers.trip(.oracle, at: now, events: &events) }
@@ -123,6 +137,7 @@ public struct MatchingEngine: Sendable {
             breakers.resetIfDue(at: now, config: b, oracleValid: true, events: &events)
         }
         samplePremium()
+        return true
     }
 
     /// Pauses or resumes this market (`global: false`) or marks the venue-wide pause (`global: true`).
@@ -206,7 +221,7 @@ public struct MatchingEngine: Sendable {
                              tif: .gtc, postOnly: o.postOnly, reduceOnly: o.reduceOnly, ocoWith: nil)
         // Validated while the original still rests, so a refused amend leaves it untouched.
         var taking = false
-        if let reason = validate(&r, taking: &taking, amending: true) {
+        if let reason = validate(&r, taking: &taking, amending: true, replacing: o.side == r.side ? o.remaining.raw : 0) {
             events.append(.rejected(id, reason, Timestamp(milliseconds: now)))
             return
         }
@@ -232,10 +247,15 @@ public struct MatchingEngine: Sendable {
     }
 
     /// Checks an order against the market's rules; may cut a reduce-only order to the position.
-    mutating func validate(_ r: inout OrderRequest, taking: inout Bool, amending: Bool = false) -> RejectReason? {
+    /// - Parameter replacing: when amending, the size the order being replaced still rests with
+    ///   (it does not count toward the position and open-interest limits).
+    mutating func validate(_ r: inout OrderRequest, taking: inout Bool, amending: Bool = false, replacing: Int64 = 0) -> RejectReason? {
         if paused || globallyPaused { return .marketPaused }
+        if r.id.raw == kNil { return .invalidOrderId }
         if !amending && book.contains(r.id) { return .duplicateId }
         if r.account.raw > maxBookAccount { return .invalidAccount }
+        if r.size.raw > Bounds.maxQuantity.raw { return .sizeOutOfRange }
+        if r.price.raw > Bounds.maxPrice.raw { return .priceOutOfRange }
         if let reason = checkSize(r.size) { return reason }
         if r.type == .limit {
             if r.price.raw <= 0 { return .invalidPrice }
@@ -260,6 +280,17 @@ public struct MatchingEngine: Sendable {
                 r.size = Quantity(raw: cut)
             }
         }
+        if !r.reduceOnly {
+            // Bounds (docs/matching.md, "Input bounds"): the account's worst-case position on this
+            // side, the side's resting size, and the account's trading cash stay within range, so
+            // no fill this order or the account's resting orders can make overflows.
+            let a = accountStates[Int(r.account.raw)]
+            let open = book.openSize(r.account, r.side).raw - replacing
+            let grows = (r.side == .buy ? a.base : -a.base) + open + r.size.raw
+            if grows > Bounds.maxQuantity.raw { return .positionLimit }
+            if a.quote.magnitude > UInt64(2 * Bounds.maxTotal.raw) { return .positionLimit }
+            if book.restingSize(r.side) - replacing + r.size.raw > Bounds.maxOpenInterest.raw { return .openInterestLimit }
+        }
         let crosses = isTaker(r)
         if r.postOnly && crosses.book { return .postOnlyWouldCross }
         taking = crosses.any && !r.postOnly
@@ -267,7 +298,7 @@ public struct MatchingEngine: Sendable {
             if breakers.isTripped && !r.reduceOnly { return .breakerTripped }
             if needsOracle && !breakers.isTripped {
                 switch oracleStatus {
-                case .valid: break
+                case .valid: oracle.markValid()
                 case .missing: return .noOracle
                 default: return .oracleInvalid
                 }

@@ -13,8 +13,27 @@ public struct OracleState: Sendable {
     /// When the mark was set. A mark older than the staleness limit is ignored, so a market
     /// halted by a divergence can recover once the oracle is fresh again.
     public internal(set) var markTime: Int64 = .min
+    /// The last usable price — one that arrived valid or mark divergent (0 before the first): the
+    /// only price that values positions, liquidates, fires triggers and settles funding (see
+    /// ``OracleStatus/allows(_:)``). An uncertain, volatile or non-positive update never becomes it.
+    public internal(set) var lastValidPrice: Int64 = 0
+    /// When ``lastValidPrice`` arrived (`.min` before the first).
+    public internal(set) var lastValidTime: Int64 = .min
 
     public init() {}
+
+    /// Records that the current price is valid (called by the engine after ``status(now:guards:)``).
+    mutating func markValid() {
+        lastValidPrice = price
+        lastValidTime = time
+    }
+
+    /// The price margin is computed at: the last valid oracle, and whether it is fresh enough
+    /// (no older than the staleness limit) to allow risk-increasing actions. Price 0: none yet.
+    public func marginPrice(now: Int64, guards: OracleGuardConfig) -> (price: Int64, fresh: Bool) {
+        guard lastValidPrice > 0 else { return (0, false) }
+        return (lastValidPrice, now - lastValidTime <= guards.maxStalenessMs)
+    }
 
     /// Whether any oracle value has arrived.
     public var hasValue: Bool { time != .min }
@@ -124,6 +143,58 @@ public struct CircuitBreakers: Sendable {
         if trippedAt[i] != nil {
             trippedAt[i] = nil
             events.append(.breakerReset(.manual, Timestamp(milliseconds: now)))
+        }
+    }
+}
+
+/// What an oracle price is used for. Each action is allowed only under some oracle statuses
+/// (``OracleStatus/allows(_:)``), as Drift's `is_oracle_valid_for_action` does; an action that is
+/// not allowed waits for a valid oracle (docs/matching.md, "Oracle action matrix").
+public enum OracleAction: UInt8, Sendable, Hashable, CaseIterable {
+    /// A taker fill through the JIT auction or against the AMM (the oracle is the auction's start
+    /// and the AMM's peg).
+    case takerFill
+    /// A match against the book in a market with no auction and no AMM (the oracle is not used).
+    case bookMatch
+    /// Valuing positions for margin: always at the last valid price; risk-increasing actions
+    /// need that price to be fresh (``OracleState/marginPrice(now:guards:)``).
+    case marginCalc
+    /// Starting or continuing a liquidation.
+    case liquidation
+    /// Firing a stop / take-profit / bracket trigger.
+    case triggerFire
+    /// Closing a funding period (moving the index) and sampling the premium.
+    case fundingUpdate
+    /// Withdrawing collateral from an account with a position or open orders in the market.
+    case withdrawal
+    /// Marking a vault's equity into its ledger.
+    case vaultMark
+}
+
+extension OracleStatus {
+    /// Whether an oracle in this status may be used for `action`.
+    ///
+    /// Mark divergent means the venue's own last trade is far from the oracle — the oracle
+    /// itself is sound, so it still values and liquidates positions (as in Drift); only taker
+    /// fills through the auction or the AMM, which a manipulated book could exploit, need `valid`.
+    ///
+    /// | action | valid | mark divergent | stale | too uncertain | too volatile | non-positive | missing |
+    /// |---|---|---|---|---|---|---|---|
+    /// | takerFill | yes | no | no | no | no | no | no |
+    /// | liquidation, triggerFire, withdrawal, vaultMark | yes | yes | no | no | no | no | no |
+    /// | fundingUpdate (at the last usable price) | yes | yes | yes | no | no | no | no |
+    /// | marginCalc | yes | yes | last usable, while fresh | last usable, while fresh | last usable, while fresh | last usable, while fresh | no |
+    /// | bookMatch | yes | yes | yes | yes | yes | yes | yes |
+    ///
+    /// The "last usable" price is the last one that arrived valid or mark divergent
+    /// (``OracleState/lastValidPrice``); it is fresh while no older than the staleness limit.
+    public func allows(_ action: OracleAction) -> Bool {
+        switch action {
+        case .bookMatch: return true
+        case .marginCalc: return self != .missing
+        case .takerFill: return self == .valid
+        case .fundingUpdate: return self == .valid || self == .markDivergent || self == .stale
+        case .liquidation, .triggerFire, .withdrawal, .vaultMark: return self == .valid || self == .markDivergent
         }
     }
 }

@@ -80,6 +80,11 @@ public struct OrderBook: Sendable {
     var ocoLinks: [UInt32: UInt32] = [:]
     /// Resting size per account: index `2 × account` for bids, `2 × account + 1` for asks.
     var openSize: ContiguousArray<Int64> = []
+    /// Resting size per side: `[0]` bids, `[1]` asks (bounded by ``Bounds/maxOpenInterest`` at entry).
+    public internal(set) var sideSize: (buy: Int64, sell: Int64) = (0, 0)
+
+    /// Total resting size on `side`.
+    public func restingSize(_ side: Side) -> Int64 { side == .buy ? sideSize.buy : sideSize.sell }
 
     /// Creates an empty book with room for `capacity` resting orders before it grows.
     public init(capacity: Int = 1024) {
@@ -183,6 +188,18 @@ public struct OrderBook: Sendable {
         let oi = 2 * Int(account.raw) + (side == .buy ? 0 : 1)
         if oi >= openSize.count { openSize.append(contentsOf: repeatElement(0, count: oi + 1 - openSize.count)) }
         openSize[oi] += qty
+        if side == .buy { sideSize.buy += qty } else { sideSize.sell += qty }
+    }
+
+    /// The resting orders of `account`, in slot order.
+    /// - Complexity: O(slots).
+    public func orders(of account: AccountId) -> [RestingOrder] {
+        var out: [RestingOrder] = []
+        for (i, s) in slots.enumerated() where s.account == account.raw && Int(s.id) < idToSlot.count
+            && idToSlot[Int(s.id)] == UInt32(i) {
+            if let o = order(OrderId(s.id)) { out.append(o) }
+        }
+        return out
     }
 
     /// Resting size of `account` on `side` (for margin: the worst case if it all fills).
@@ -246,6 +263,7 @@ public struct OrderBook: Sendable {
         freeSlots.append(si)
         count -= 1
         openSize[2 * Int(s.account) + (s.side == .buy ? 0 : 1)] -= s.qty
+        if s.side == .buy { sideSize.buy -= s.qty } else { sideSize.sell -= s.qty }
         return (s.qty, s.hasOco ? ocoLinks.removeValue(forKey: s.id) ?? kNil : kNil)
     }
 
@@ -256,6 +274,7 @@ public struct OrderBook: Sendable {
         precondition(delta > 0 && delta < s.qty, "reduce must leave a positive size")
         slots[si].qty -= delta
         openSize[2 * Int(s.account) + (s.side == .buy ? 0 : 1)] -= delta
+        if s.side == .buy { sideSize.buy -= delta } else { sideSize.sell -= delta }
         let key = Self.key(s.side, s.price)
         if s.side == .buy {
             let (_, i) = Self.search(bids, key); bids[i].qty -= delta

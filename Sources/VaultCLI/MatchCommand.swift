@@ -220,7 +220,7 @@ struct MatchSession {
             guard price != nil || size != nil else { throw f.fail("price", "an amend needs a new price or size") }
             try f.rejectUnknown()
             let oid = orderId(id)
-            venue.withMarket(0) { $0.amend(oid, price: price, size: size, at: ts, events: &events) }
+            venue.amend(market: 0, oid, price: price, size: size, at: ts, events: &events)
         case "oracle":
             let price = try f.decimal("price", Price.self)
             let confidence = try f.optionalDecimal("confidence", Price.self) ?? .zero
@@ -235,7 +235,7 @@ struct MatchSession {
         case "breaker":
             let trip = try f.bool("trip", default: true)
             try f.rejectUnknown()
-            venue.withMarket(0) { $0.setManualBreaker(trip, at: ts, events: &events) }
+            venue.setManualBreaker(trip, market: 0, at: ts, events: &events)
         case "advance":
             try f.rejectUnknown()
             venue.advance(to: ts, events: &events)

@@ -1,5 +1,5 @@
 import MarketCore
-import Matching
+@testable import Matching
 import Testing
 
 /// Hand-computed funding (issue item 3): premium TWAP → rate, clamp, cumulative index, lazy settlement
@@ -30,10 +30,11 @@ import Testing
         // The fill sampled the premium: mark (last trade) 100.05 − oracle 100 = 0.05 from t = 0
         // (an oracle update at the same time changes nothing).
         PV.oracle(&v, "100", at: 0, events: &ev)
-        // Half-way, a trade at 100.00 moves the mark back: premium 0 from then on.
+        // Half-way, a fresh oracle (margin refuses risk-increasing orders on a stale one), then a
+        // trade at 100.00 moves the mark back: premium 0 from then on.
+        PV.oracle(&v, "100", at: Self.hour / 2, events: &ev)
         v.place(market: 0, T.limit(3, 3, .buy, "100", "1"), at: T.ts(Self.hour / 2), events: &ev)
         v.place(market: 0, T.limit(4, 2, .sell, "100", "1"), at: T.ts(Self.hour / 2), events: &ev)
-        PV.oracle(&v, "100", at: Self.hour / 2, events: &ev)
         #expect(PV.fundingEvents(ev).isEmpty)
         ev.removeAll()
         // Period end: a keeper updates funding.
@@ -51,7 +52,9 @@ import Testing
         #expect(v.markets[0].pendingFunding(PV.a(3)) == 25_000)
         // Margin counts it: 1000 − 1000.5 − 0.25 + 10 × 100 = 999.25
         #expect(v.margin(PV.a(1)).initialEquity == 999_250_000)
-        // Touch accounts 1 and 3 with a trade: both settle, the clearing holds what they paid.
+        // Touch accounts 1 and 3 with a trade (after a fresh oracle: margin needs one): both settle,
+        // the clearing holds what they paid.
+        PV.oracle(&v, "100", at: Self.hour + 1, events: &ev)
         v.place(market: 0, T.limit(5, 3, .buy, "100", "1"), at: T.ts(Self.hour + 1), events: &ev)
         v.place(market: 0, T.limit(6, 1, .sell, "100", "1"), at: T.ts(Self.hour + 1), events: &ev)
         #expect(v.markets[0].account(PV.a(1)).funding == 250_000)
@@ -215,7 +218,9 @@ import Testing
         // bid 99.9 only: no mid, no trade → the mark is the oracle (premium 0) for the first half
         v.place(market: 0, T.limit(1, 3, .buy, "99.9", "1"), at: T.ts(0), events: &ev)
         #expect(v.markets[0].markPrice == 100_000_000)
-        // half-way an ask at 100.3 makes the mid (99.9 + 100.3) / 2 = 100.1 → premium 0.1 for the second half
+        // half-way (after a fresh oracle: margin refuses new risk on a stale one) an ask at 100.3 makes
+        // the mid (99.9 + 100.3) / 2 = 100.1 → premium 0.1 for the second half
+        PV.oracle(&v, "100", at: Self.hour / 2, events: &ev)
         v.place(market: 0, T.limit(2, 4, .sell, "100.3", "1"), at: T.ts(Self.hour / 2), events: &ev)
         #expect(v.markets[0].markPrice == 100_100_000)
         ev.removeAll()

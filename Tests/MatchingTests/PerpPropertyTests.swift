@@ -1,5 +1,5 @@
 import MarketCore
-import Matching
+@testable import Matching
 import PropertyBased
 import Testing
 

@@ -71,7 +71,7 @@ extension PerpVenue {
     public mutating func runKeepers(events: inout EventBuffer) {
         guard !keepers.keepers.isEmpty else { return }
         let ts = Timestamp(milliseconds: now)
-        for m in markets.indices where markets[m].fundingDue {
+        for m in markets.indices where markets[m].fundingDue && markets[m].oracleStatus.allows(.fundingUpdate) {
             guard let k = assign(.funding, market: m, events: &events) else { continue }
             markets[m].updateFunding(at: ts, events: &events)
             reward(k, market: m, job: .funding, events: &events)
@@ -79,8 +79,10 @@ extension PerpVenue {
         var t = 0
         while t < triggers.count {
             let tr = triggers[t]
+            // Only a valid oracle fires a trigger (an invalid one is never the trigger price).
             let o = markets[tr.market].oracle
-            let hit = o.hasValue && (tr.fireWhenAbove ? o.price >= tr.triggerPrice : o.price <= tr.triggerPrice)
+            let hit = markets[tr.market].oracleStatus.allows(.triggerFire)
+                && (tr.fireWhenAbove ? o.price >= tr.triggerPrice : o.price <= tr.triggerPrice)
             guard hit, let k = assign(.trigger, market: tr.market, events: &events) else { t += 1; continue }
             triggers.remove(at: t)
             events.append(.triggerFired(tr.request.id, price: Price(raw: o.price), ts))
@@ -92,10 +94,14 @@ extension PerpVenue {
         }
         // A bankruptcy socialises its loss over other positions and can push an account already
         // scanned below maintenance: scan again until a pass liquidates nobody (bounded).
+        // Liquidation waits while a market's oracle does not allow it (an account holding a
+        // position there is not touched): an invalid oracle never liquidates.
+        let blocked = liquidationBlockedMarkets()
         for _ in 0..<8 {
             var progressed = false
             for a in 0..<accountCount where margin(AccountId(UInt32(a))).belowMaintenance {
                 let account = AccountId(UInt32(a))
+                if isBlocked(account, blocked) { continue }
                 guard let k = assign(.liquidation, market: 0, excluding: account, events: &events) else { continue }
                 liquidate(account, keeper: k, events: &events)
                 progressed = true
@@ -110,9 +116,25 @@ extension PerpVenue {
         }
     }
 
-    /// Accounts below maintenance now (a keeper's scan).
+    /// Accounts a keeper may liquidate now: below maintenance, with every market they hold a
+    /// position in allowing liquidation (``OracleAction/liquidation``).
     /// - Complexity: O(accounts × markets).
     public func liquidatable() -> [AccountId] {
-        (0..<accountCount).lazy.map { AccountId(UInt32($0)) }.filter { margin($0).belowMaintenance }
+        let blocked = liquidationBlockedMarkets()
+        return (0..<accountCount).lazy.map { AccountId(UInt32($0)) }.filter { margin($0).belowMaintenance && !isBlocked($0, blocked) }
+    }
+
+    /// Per market, whether its oracle forbids liquidation now; empty when none does (the usual case).
+    func liquidationBlockedMarkets() -> [Bool] {
+        var blocked: [Bool] = []
+        for m in markets.indices where !markets[m].oracleStatus.allows(.liquidation) {
+            if blocked.isEmpty { blocked = Array(repeating: false, count: markets.count) }
+            blocked[m] = true
+        }
+        return blocked
+    }
+
+    func isBlocked(_ account: AccountId, _ blocked: [Bool]) -> Bool {
+        !blocked.isEmpty && markets.indices.contains { blocked[$0] && markets[$0].account(account).base != 0 }
     }
 }

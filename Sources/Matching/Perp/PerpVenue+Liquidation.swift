@@ -36,23 +36,41 @@ extension PerpVenue {
             let price = markFor(best)
             let b = markets[best].account(account).base
             let stepSize = markets[best].config.step.raw
-            // Closing q frees q × price × (mmr + buffer − fees) of shortfall (linear, ignoring the size premium).
-            let gain = risk.maintenanceMargin.raw + risk.liquidationBuffer.raw - risk.liquidatorFee.raw - risk.insuranceFee.raw
-            var q = abs(b)
-            if gain > 0 {
-                let shortfall = Int128(target - s.maintenanceEquity)
-                let needed = mulDiv128(shortfall * 1_000_000_000 * 1_000_000, Int128(price) * Int128(gain), .up)
-                q = Int64(Swift.min(needed, Int128(abs(b))))
+            // The smallest step multiple whose transfer restores maintenance + buffer, size premium
+            // included: the requirement is not linear in size (√|base|), so the size is solved for,
+            // not divided out. Surplus grows with q (the fees, below the maintenance ratio, free
+            // less than the requirement does), so a binary search over step multiples finds it.
+            let solvent = s.maintenanceEquity > 0
+            let feeRate = solvent ? risk.liquidatorFee.raw + risk.insuranceFee.raw : 0
+            let absB = abs(b)
+            let nowN = mulDiv(absB, price, 1_000_000_000, .up)
+            let nowR = mulDiv(nowN, risk.ratio(risk.maintenanceMargin, base: b), 1_000_000, .up)
+            func restores(_ q: Int64) -> Bool {
+                let left = absB - q
+                let n = mulDiv(left, price, 1_000_000_000, .up)
+                let r = mulDiv(n, risk.ratio(risk.maintenanceMargin, base: left), 1_000_000, .up)
+                let fee = mulDiv(mulDiv(q, price, 1_000_000_000, .up), feeRate, 1_000_000, .up)
+                let equity = s.maintenanceEquity - fee
+                let notional = s.notional - nowN + n
+                return equity >= s.maintenanceRequirement - nowR + r + mulDiv(notional, risk.liquidationBuffer.raw, 1_000_000, .up)
             }
+            var lo: Int64 = 1, hi = (absB + stepSize - 1) / stepSize  // in steps; hi closes it all
+            if !restores(Swift.min(hi * stepSize, absB)) {
+                lo = hi
+            } else {
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2
+                    if restores(Swift.min(mid * stepSize, absB)) { hi = mid } else { lo = mid + 1 }
+                }
+            }
+            var q = Swift.min(lo * stepSize, absB)
             let cap = Swift.max(mulDiv(abs(initialBase[best]), risk.liquidationStep.raw, 1_000_000, .up), stepSize)
             // An account with no equity left cannot be cured by steps: close it at once.
-            if s.maintenanceEquity > 0 { q = Swift.min(q, cap) }
-            q = Swift.min(q, abs(b))
-            q = Swift.min(((q + stepSize - 1) / stepSize) * stepSize, abs(b))
+            if solvent { q = Swift.min(q, cap) } else { q = absB }
+            q = Swift.min(((q + stepSize - 1) / stepSize) * stepSize, absB)
             let signed = b > 0 ? q : -q
             // Fees come from the account's equity; an account with none left pays none (they would
             // only move its hole onto the insurance fund and the other traders).
-            let solvent = s.maintenanceEquity > 0
             let r = markets[best].transferPosition(from: account, to: keeperAccount, qty: signed, price: price,
                                                    fee: solvent ? risk.liquidatorFee : .zero,
                                                    insurance: solvent ? risk.insuranceFee : .zero)

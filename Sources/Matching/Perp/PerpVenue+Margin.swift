@@ -27,15 +27,13 @@ extension PerpVenue {
         return mulDiv(v, weight, 1_000_000, .down)
     }
 
-    /// The price positions in `market` are marked at: the oracle, or the mark before any oracle.
-    func markFor(_ m: Int) -> Int64 {
-        let o = markets[m].oracle
-        return o.hasValue && o.price > 0 ? o.price : markets[m].markPrice
-    }
+    /// The price positions in `market` are valued at: the last valid oracle (0 before the first).
+    /// An invalid oracle never becomes this price (docs/matching.md, "Oracle action matrix").
+    func markFor(_ m: Int) -> Int64 { markets[m].oracle.lastValidPrice }
 
     /// One market's margin inputs, read in place (`markets[m].method()` copied the whole engine).
     func inputs(_ m: Int, _ account: AccountId) -> MarginInputs {
-        markets.withUnsafeBufferPointer { MatchingEngine.marginInputs($0.baseAddress! + m, account) }
+        markets.withUnsafeBufferPointer { MatchingEngine.marginInputs($0.baseAddress! + m, account, now: now) }
     }
 
     /// Margin of `account`. Every rounding goes against the account.
@@ -80,19 +78,32 @@ extension PerpVenue {
     }
 
     /// Whether `request` keeps the account within initial margin if it fills in full at its
-    /// worst price. An order that does not grow the worst-case position always passes.
+    /// worst price (``MatchingEngine/worstPrice(side:type:price:oracle:endOffset:)``, the rule the
+    /// engine fills by). An order that does not grow the worst-case position always passes.
+    /// Growing it needs a margin price that is fresh (the last valid oracle, no older than the
+    /// staleness limit): `no_oracle` before the first valid oracle, `oracle_invalid` once it is too old.
     ///
     /// Computed exactly, with no division: both sides are scaled to quote × 1e21 (base 1e9 ×
     /// price 1e6 × ratio 1e6) in `Int128`, so there is no rounding to choose and nothing to favour.
+    /// - Parameter replacing: the remaining size of the order this one replaces (an amend), on its side.
+    /// - Returns: nil if it passes, else the reason.
     /// - Complexity: O(markets + assets).
-    func passesInitialMargin(market m: Int, _ r: OrderRequest) -> Bool {
+    func initialMarginCheck(market m: Int, _ r: OrderRequest, replacing: (side: Side, size: Int64)? = nil) -> RejectReason? {
         let s = inputs(m, r.account)
-        let before = Swift.max(abs(s.base + s.openBuy), abs(s.base - s.openSell))
-        let after = r.side == .buy ? Swift.max(abs(s.base + s.openBuy + r.size.raw), abs(s.base - s.openSell))
-                                   : Swift.max(abs(s.base + s.openBuy), abs(s.base - s.openSell - r.size.raw))
-        if after <= before { return true }
+        var openBuy = s.openBuy
+        var openSell = s.openSell
+        let before = Swift.max(abs(s.base + openBuy), abs(s.base - openSell))
+        if let old = replacing {
+            if old.side == .buy { openBuy -= old.size } else { openSell -= old.size }
+        }
+        let after = r.side == .buy ? Swift.max(abs(s.base + openBuy + r.size.raw), abs(s.base - openSell))
+                                   : Swift.max(abs(s.base + openBuy), abs(s.base - openSell - r.size.raw))
+        if after <= before { return nil }
         let oracle = s.price
-        guard oracle > 0 else { return false }
+        guard oracle > 0 else { return .noOracle }
+        guard s.fresh else { return .oracleInvalid }
+        guard let worstPrice = MatchingEngine.worstPrice(side: r.side, type: r.type, price: r.price.raw, oracle: oracle,
+                                                         endOffset: endOffset[m]) else { return .noOracle }
         let one: Int128 = 1_000_000
         let quoteScale: Int128 = 1_000_000_000 * 1_000_000  // quote raw → 1e21 units (base 1e9 × ratio 1e6)
         // Equity (initial weights), in 1e21 units: collateral + Σ (cash − unsettled funding + base × price).
@@ -111,17 +122,21 @@ extension PerpVenue {
             requirement += Int128(worst) * Int128(x.price) * Int128(risks[mk].ratio(risks[mk].initialMargin, base: worst))
         }
         // Filling away from the oracle loses the difference at once; the largest fee is paid too.
-        let worstPrice: Int64
-        if r.type == .limit {
-            worstPrice = r.price.raw
-        } else {
-            let off = Int128(endOffset[m])
-            worstPrice = Int64(r.side == .buy ? mulDiv128(Int128(oracle) * (one + off), one, .up)
-                                              : mulDiv128(Int128(oracle) * (one - off), one, .down))
-        }
         let adverse = Int128(Swift.max(r.side == .buy ? worstPrice - oracle : oracle - worstPrice, 0))
         let size = Int128(r.size.raw)
         let cost = size * adverse * one + size * Int128(Swift.max(worstPrice, oracle)) * Int128(maxTakerFee[m])
-        return equity - cost >= requirement
+        return equity - cost >= requirement ? nil : .insufficientMargin
+    }
+
+    /// Whether the account holds a position or open orders in a market whose margin price is not
+    /// fresh (then withdrawals wait: ``OracleAction/withdrawal``).
+    func hasStaleExposure(_ account: AccountId) -> Bool {
+        for m in markets.indices {
+            let x = inputs(m, account)
+            if (x.base != 0 || x.openBuy != 0 || x.openSell != 0) && !(x.fresh && markets[m].oracleStatus.allows(.withdrawal)) {
+                return true
+            }
+        }
+        return false
     }
 }

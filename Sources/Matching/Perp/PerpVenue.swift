@@ -60,7 +60,9 @@ public struct PerpVenue: Sendable {
         self.keepers.seed = seed
     }
 
-    var accountCount: Int { usdc.count }
+    /// Account slots in use: every account with collateral or with state in any market (a JIT
+    /// provider's account may trade before it deposits), so the liquidation scan covers them all.
+    var accountCount: Int { markets.reduce(usdc.count) { Swift.max($0, $1.accountCount) } }
 
     mutating func ensureAccount(_ a: AccountId) {
         let i = Int(a.raw)
@@ -97,7 +99,17 @@ public struct PerpVenue: Sendable {
     public mutating func deposit(_ account: AccountId, asset: Int = 0, amount: Int64, at time: Timestamp,
                                  events: inout EventBuffer) -> VenueError? {
         guard amount > 0 else { return .invalidAmount }
+        guard amount <= Bounds.maxAmount.raw else { return .amountOutOfRange(max: Bounds.maxAmount.raw) }
         guard asset >= 0 && asset <= assets.count else { return .unknownAsset }
+        // The venue's total stays within ``Bounds/maxTotal`` (per asset for other collateral), so
+        // no balance or sum of balances can overflow.
+        if asset == 0 {
+            guard netDeposits <= Bounds.maxTotal.raw - amount else { return .totalOutOfRange(max: Bounds.maxTotal.raw) }
+        } else {
+            var held: Int64 = 0
+            for a in 0..<usdc.count { held += assetBalances[a * assets.count + asset - 1] }
+            guard held <= Bounds.maxTotal.raw - amount else { return .totalOutOfRange(max: Bounds.maxTotal.raw) }
+        }
         if time.milliseconds > now { now = time.milliseconds }
         ensureAccount(account)
         let i = Int(account.raw)
@@ -124,6 +136,8 @@ public struct PerpVenue: Sendable {
         let i = Int(account.raw)
         let have = balance(account, asset: asset)
         guard amount <= have else { return .insufficientBalance(have: have) }
+        // Freeing collateral needs a fresh valid oracle wherever the account has exposure.
+        if hasStaleExposure(account) { return .oracleInvalid }
         let free = margin(account).freeCollateral
         let value = asset == 0 ? amount : collateralValue(asset: asset, amount: amount, weight: assets[asset - 1].initialWeight.raw)
         guard value <= free else { return .insufficientMargin(free: free) }
@@ -141,10 +155,14 @@ public struct PerpVenue: Sendable {
     }
 
     /// Sets a collateral asset's oracle price.
-    public mutating func updateAssetPrice(asset: Int, price: Price, at time: Timestamp, events: inout EventBuffer) {
-        precondition(asset >= 1 && asset <= assets.count)
+    /// A price outside `0...` ``Bounds/maxPrice`` or an unknown asset is refused.
+    @discardableResult
+    public mutating func updateAssetPrice(asset: Int, price: Price, at time: Timestamp, events: inout EventBuffer) -> VenueError? {
+        guard asset >= 1 && asset <= assets.count else { return .unknownAsset }
+        guard price.raw >= 0 && price.raw <= Bounds.maxPrice.raw else { return .priceOutOfRange(max: Bounds.maxPrice.raw) }
         assetPrices[asset - 1] = price.raw
         advance(to: time, events: &events)
+        return nil
     }
 
     /// Records a market's oracle, then runs the keepers.
@@ -159,8 +177,8 @@ public struct PerpVenue: Sendable {
                                                    providers: inout P, events: inout EventBuffer) {
         if time.milliseconds > now { now = time.milliseconds }
         ensureAccount(request.account)
-        if enforceMargin && !request.reduceOnly && !passesInitialMargin(market: market, request) {
-            events.append(.rejected(request.id, .insufficientMargin, Timestamp(milliseconds: now)))
+        if enforceMargin && !request.reduceOnly, let reason = initialMarginCheck(market: market, request) {
+            events.append(.rejected(request.id, reason, Timestamp(milliseconds: now)))
             return
         }
         let start = events.count
@@ -174,12 +192,90 @@ public struct PerpVenue: Sendable {
         place(market: market, request, at: time, providers: &none, events: &events)
     }
 
-    /// Cancels a resting order (and whatever is linked to it).
-    public mutating func cancel(market: Int, _ id: OrderId, at time: Timestamp, events: inout EventBuffer) {
+    /// Cancels a resting order (and whatever is linked to it). With `account`, only that account's
+    /// own order (`not_owner` otherwise).
+    public mutating func cancel(market: Int, _ id: OrderId, account: AccountId? = nil, at time: Timestamp, events: inout EventBuffer) {
         if time.milliseconds > now { now = time.milliseconds }
+        if let account, let o = markets[market].book.order(id), o.account != account {
+            events.append(.rejected(id, .notOwner, Timestamp(milliseconds: now)))
+            return
+        }
         let start = events.count
         markets[market].cancel(id, at: time, events: &events)
         afterMatching(market: market, from: start, events: &events)
+    }
+
+    /// Cancels every resting order of `account` in `market`, or in every market (nil).
+    public mutating func cancelAll(of account: AccountId, market: Int? = nil, at time: Timestamp, events: inout EventBuffer) {
+        if time.milliseconds > now { now = time.milliseconds }
+        for m in markets.indices where market == nil || market == m {
+            let start = events.count
+            markets[m].cancelAll(of: account, at: time, events: &events)
+            afterMatching(market: m, from: start, events: &events)
+        }
+    }
+
+    /// Amends a resting order with the same checks as ``place(market:_:at:providers:events:)``:
+    /// with `account`, only its own order (`not_owner`); a change that grows the worst-case
+    /// position (a larger size, or a new price) passes the initial-margin check with the old
+    /// order's size taken out. A pure size reduction keeps queue priority and needs no check.
+    public mutating func amend(market: Int, _ id: OrderId, account: AccountId? = nil, price: Price?, size: Quantity?,
+                               at time: Timestamp, events: inout EventBuffer) {
+        if time.milliseconds > now { now = time.milliseconds }
+        let ts = Timestamp(milliseconds: now)
+        guard let o = markets[market].book.order(id) else {
+            markets[market].advance(to: time, events: &events)
+            events.append(.rejected(id, .unknownOrder, ts))
+            return
+        }
+        if let account, o.account != account {
+            events.append(.rejected(id, .notOwner, ts))
+            return
+        }
+        let newPrice = price ?? o.price
+        let newSize = size ?? o.remaining
+        let reduction = newPrice == o.price && newSize <= o.remaining
+        if enforceMargin && !o.reduceOnly && !reduction {
+            let r = OrderRequest(id: id, account: o.account, side: o.side, type: .limit, price: newPrice, size: newSize,
+                                 reduceOnly: false)
+            if let reason = initialMarginCheck(market: market, r, replacing: (o.side, o.remaining.raw)) {
+                events.append(.rejected(id, reason, ts))
+                return
+            }
+        }
+        let start = events.count
+        markets[market].amend(id, price: price, size: size, at: time, events: &events)
+        afterMatching(market: market, from: start, events: &events)
+    }
+
+    /// Cancels `id` and places `request` in its place (a cancel-replace): the ownership check of
+    /// ``cancel(market:_:account:at:events:)``, then everything ``place(market:_:at:providers:events:)`` checks.
+    public mutating func replace(market: Int, _ id: OrderId, with request: OrderRequest, at time: Timestamp, events: inout EventBuffer) {
+        if time.milliseconds > now { now = time.milliseconds }
+        if let o = markets[market].book.order(id), o.account != request.account {
+            events.append(.rejected(id, .notOwner, Timestamp(milliseconds: now)))
+            return
+        }
+        cancel(market: market, id, at: time, events: &events)
+        place(market: market, request, at: time, events: &events)
+    }
+
+    /// The resting orders of `account` in `market`, in no particular order.
+    /// - Complexity: O(resting orders in the market).
+    public func orders(of account: AccountId, market: Int) -> [RestingOrder] {
+        markets[market].book.orders(of: account)
+    }
+
+    /// Trips (true) or resets (false) market `market`'s manual breaker.
+    public mutating func setManualBreaker(_ tripped: Bool, market: Int, at time: Timestamp, events: inout EventBuffer) {
+        if time.milliseconds > now { now = time.milliseconds }
+        markets[market].setManualBreaker(tripped, at: time, events: &events)
+    }
+
+    /// Whether market `market`'s oracle allows `action` now (docs/matching.md, "Oracle action
+    /// matrix"). A host marks a vault's equity only while every market it holds allows `.vaultMark`.
+    public func oracleAllows(_ action: OracleAction, market: Int) -> Bool {
+        markets[market].oracleStatus.allows(action)
     }
 
     /// Pauses or resumes one market, or (market nil) every market at once (the global switch).
@@ -192,8 +288,8 @@ public struct PerpVenue: Sendable {
         }
     }
 
-    /// Gives direct access to a market's engine for commands the venue does not wrap (amend, pause, breakers).
-    public mutating func withMarket<R>(_ market: Int, _ body: (inout MatchingEngine) -> R) -> R {
+    /// Direct access to a market's engine, bypassing the venue's checks: internal (tests only).
+    mutating func withMarket<R>(_ market: Int, _ body: (inout MatchingEngine) -> R) -> R {
         body(&markets[market])
     }
 }
@@ -201,6 +297,11 @@ public struct PerpVenue: Sendable {
 /// Why a venue command was refused.
 public enum VenueError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidAmount, unknownAsset
+    case amountOutOfRange(max: Int64)
+    case totalOutOfRange(max: Int64)
+    case priceOutOfRange(max: Int64)
+    /// A market with exposure has no fresh valid oracle (see ``OracleAction/withdrawal``).
+    case oracleInvalid
     case insufficientBalance(have: Int64)
     case insufficientMargin(free: Int64)
     case stakeTooSmall(minimum: Int64)
@@ -209,6 +310,10 @@ public enum VenueError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .invalidAmount: return "amount must be positive"
         case .unknownAsset: return "unknown collateral asset"
+        case .amountOutOfRange(let m): return "amount exceeds the maximum \(Amount(raw: m))"
+        case .totalOutOfRange(let m): return "the venue's total would exceed the maximum \(Amount(raw: m))"
+        case .priceOutOfRange(let m): return "price must be within 0...\(Price(raw: m))"
+        case .oracleInvalid: return "no fresh valid oracle for a market the account holds"
         case .insufficientBalance(let h): return "insufficient balance (have \(Amount(raw: h)))"
         case .insufficientMargin(let f): return "would breach initial margin (free collateral \(Amount(raw: f)))"
         case .stakeTooSmall(let m): return "stake below the minimum \(Amount(raw: m))"
