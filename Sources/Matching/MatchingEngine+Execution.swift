@@ -181,7 +181,11 @@ extension MatchingEngine {
                                  startPrice: Price(raw: path.start), endPrice: Price(raw: path.end), steps: path.steps,
                                  oracle: Price(raw: oracle.lastValidPrice), time: Timestamp(milliseconds: now))
         providers.collectQuotes(for: offer, into: &quoteScratch)
-        for (i, q) in quoteScratch.enumerated() {
+        for (i, q0) in quoteScratch.enumerated() {
+            // A quote is cut to what the provider may still take within the bounds, so the FOK
+            // estimate and the fills agree (and no sum of sizes can overflow).
+            var q = q0
+            q.maxSize = Quantity(raw: Swift.min(q.maxSize.raw, providerRoom(q.account, side: t.side.opposite)))
             guard q.account != t.account, q.maxSize.raw >= stepRaw, q.worstPrice.raw > 0 else { continue }
             guard let s = path.firstStep(from: Swift.max(q.latency, 0), accepting: q.worstPrice.raw) else { continue }
             let r = RankedQuote(quote: q, step: s, order: Int32(i))
@@ -196,6 +200,16 @@ extension MatchingEngine {
         }
     }
 
+    /// How much a JIT provider's account may still trade on `side` within the bounds: its position
+    /// plus resting orders on that side stay ≤ ``Bounds/maxQuantity``, and nothing once its trading
+    /// cash is past the bound (as for an order at entry).
+    func providerRoom(_ account: AccountId, side: Side) -> Int64 {
+        let a = self.account(account)
+        guard a.quote.magnitude <= UInt64(2 * Bounds.maxTotal.raw) else { return 0 }
+        let room = Bounds.maxQuantity.raw - (side == .buy ? a.base : -a.base) - book.openSize(account, side).raw
+        return Swift.max(room, 0)
+    }
+
     static func ranksBefore(_ a: RankedQuote, _ b: RankedQuote, side: Side) -> Bool {
         if a.step != b.step { return a.step < b.step }
         if a.quote.worstPrice != b.quote.worstPrice {
@@ -207,13 +221,7 @@ extension MatchingEngine {
 
     mutating func fillProvider(_ t: inout Taker, _ q: JITQuote, price: Int64, step: Int32, events: inout EventBuffer) {
         ensureAccount(q.account)
-        // Bounds: the provider's position stays within ``Bounds/maxQuantity`` counting its resting
-        // orders on the same side, and its trading cash within range (as for an order at entry).
-        let a = accountStates[Int(q.account.raw)]
-        guard a.quote.magnitude <= UInt64(2 * Bounds.maxTotal.raw) else { return }
-        let side = t.side.opposite
-        let room = Bounds.maxQuantity.raw - (side == .buy ? a.base : -a.base) - book.openSize(q.account, side).raw
-        let cap = Swift.min(q.maxSize.raw, Swift.max(room, 0))
+        let cap = Swift.min(q.maxSize.raw, providerRoom(q.account, side: t.side.opposite))
         let maxSize = cap - cap % stepRaw
         let qty = Swift.min(maxSize, t.remaining)
         guard qty > 0 else { return }

@@ -60,9 +60,10 @@ extension MatchingEngine {
         var rate: Int64 = 0
         if elapsed > 0 && oracleAvg > 0 {
             // rate (1e9) = avg premium / avg oracle, rounded toward zero.
-            rate = Int64(funding.premiumIntegral * 1_000_000_000 / elapsed / oracleAvg)
-            let cap = config.funding.maxRate.raw * 1_000
-            rate = Swift.min(Swift.max(rate, -cap), cap)
+            // Clamped in 128 bits before narrowing: a far-off mark cannot overflow the rate.
+            let exact = funding.premiumIntegral * 1_000_000_000 / elapsed / oracleAvg
+            let cap = Int128(config.funding.maxRate.raw * 1_000)
+            rate = Int64(Swift.min(Swift.max(exact, -cap), cap))
         }
         // Δindex (1e9 quote per whole base) = rate × oracle: longs pay when positive.
         let delta = Int64(Int128(rate) * Int128(oracle.lastValidPrice) / 1_000_000)

@@ -9,6 +9,7 @@ extension PerpVenue {
     /// socialised over open positions.
     mutating func liquidate(_ account: AccountId, keeper k: Int, events: inout EventBuffer) {
         guard margin(account).belowMaintenance else { return }
+        ensureAccount(account)  // a JIT provider's account may have traded without a deposit
         let ts = Timestamp(milliseconds: now)
         let keeperAccount = keepers.keepers[k].account
         for m in markets.indices { markets[m].cancelAll(of: account, at: ts, events: &events) }

@@ -89,6 +89,10 @@ extension PerpVenue {
     /// - Returns: nil if it passes, else the reason.
     /// - Complexity: O(markets + assets).
     func initialMarginCheck(market m: Int, _ r: OrderRequest, replacing: (side: Side, size: Int64)? = nil) -> RejectReason? {
+        // Out-of-range values are the engine's to refuse, with the precise reason.
+        guard r.size.raw > 0 && r.size.raw <= Bounds.maxQuantity.raw && r.price.raw >= 0 && r.price.raw <= Bounds.maxPrice.raw else {
+            return nil
+        }
         let s = inputs(m, r.account)
         var openBuy = s.openBuy
         var openSell = s.openSell
