@@ -151,12 +151,42 @@ public struct Fill: Sendable, Hashable {
     case collateral(AccountId, asset: UInt16, delta: Int64, balance: Int64, Timestamp)
     /// One liquidation step.
     case liquidation(LiquidationStep)
-    /// An account's losses exceeded its collateral: who paid.
-    case bankruptcy(AccountId, badDebt: Amount, insurance: Amount, socialized: Amount, Timestamp)
+    /// An account's losses exceeded its collateral: who paid, and what is left unresolved.
+    case bankruptcy(Bankruptcy)
     /// Keeper network activity.
     case keeper(KeeperEvent)
     /// A stop / take-profit trigger fired and placed its order.
     case triggerFired(OrderId, price: Price, Timestamp)
+}
+
+/// A bankruptcy's resolution: `badDebt = insurance + feePool + socialized + unresolved`.
+public struct Bankruptcy: Sendable, Hashable {
+    /// The market whose funds and positions paid.
+    public var market: UInt16
+    public var account: AccountId
+    /// The account's negative equity once its positions and collateral were gone.
+    public var badDebt: Amount
+    /// Paid by the market's insurance fund.
+    public var insurance: Amount
+    /// Paid by the market's fee pool.
+    public var feePool: Amount
+    /// Charged to the other open positions, pro rata to |base| (rounding up per position; the
+    /// excess over the debt goes to the insurance fund).
+    public var socialized: Amount
+    /// Left as the account's negative balance: nobody else held a position to share it.
+    public var unresolved: Amount
+    public var time: Timestamp
+    public init(market: UInt16, account: AccountId, badDebt: Amount, insurance: Amount, feePool: Amount, socialized: Amount,
+                unresolved: Amount, time: Timestamp) {
+        self.market = market
+        self.account = account
+        self.badDebt = badDebt
+        self.insurance = insurance
+        self.feePool = feePool
+        self.socialized = socialized
+        self.unresolved = unresolved
+        self.time = time
+    }
 }
 
 /// One step of a liquidation: `size` of the position moved to the keeper at `price`.

@@ -296,6 +296,12 @@ public struct MatchingEngine: Sendable {
         taking = crosses.any && !r.postOnly
         if crosses.any && !r.postOnly {
             if breakers.isTripped && !r.reduceOnly { return .breakerTripped }
+            // A fill-or-kill whose own fills would trip the volume breaker could stop half-way:
+            // refused up front so it stays all-or-nothing.
+            if r.tif == .fok && !r.reduceOnly, let b = config.breaker, let maxVolume = b.maxVolume,
+               breakers.windowVolume(at: now, config: b) > maxVolume.raw - r.size.raw {
+                return .wouldTripBreaker
+            }
             if needsOracle && !breakers.isTripped {
                 switch oracleStatus {
                 case .valid: oracle.markValid()

@@ -112,7 +112,7 @@ public struct CircuitBreakers: Sendable {
         let b = now / width
         let slot = Int(b % 16)
         if buckets[slot].0 != b { buckets[slot] = (b, 0) }
-        buckets[slot].1 += qty
+        buckets[slot].1 = saturatingAdd(buckets[slot].1, qty)
         if windowVolume(at: now, config: config) > maxVolume.raw { trip(.volume, at: now, events: &events) }
     }
 
@@ -133,7 +133,7 @@ public struct CircuitBreakers: Sendable {
         let width = Swift.max(config.volumeWindowMs / 16, 1)
         let b = now / width
         var total: Int64 = 0
-        for (idx, v) in buckets where idx > b - 16 { total += v }
+        for (idx, v) in buckets where idx > b - 16 { total = saturatingAdd(total, v) }
         return total
     }
 

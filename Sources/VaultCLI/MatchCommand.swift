@@ -296,8 +296,8 @@ struct MatchSession {
             return #"{"event":"collateral","account":\#(acc(account)),"delta":\#(a(Amount(raw: delta))),"balance":\#(a(Amount(raw: balance))),"ts":\#(ts)}"#
         case let .liquidation(l):
             return #"{"event":"liquidation","account":\#(acc(l.account)),"keeper":\#(jsonString(keeperNames[Int(l.keeper)])),"keeperAccount":\#(acc(l.keeperAccount)),"size":\#(q(l.size)),"price":\#(p(l.price)),"liquidatorFee":\#(a(l.liquidatorFee)),"insuranceFee":\#(a(l.insuranceFee)),"marginBefore":\#(a(l.marginBefore)),"marginAfter":\#(a(l.marginAfter)),"maintenanceRequirement":\#(a(l.requirement)),"ts":\#(l.time)}"#
-        case let .bankruptcy(account, bad, insurance, socialized, ts):
-            return #"{"event":"bankruptcy","account":\#(acc(account)),"badDebt":\#(a(bad)),"paidByInsurance":\#(a(insurance)),"socialized":\#(a(socialized)),"ts":\#(ts)}"#
+        case let .bankruptcy(b):
+            return #"{"event":"bankruptcy","account":\#(acc(b.account)),"badDebt":\#(a(b.badDebt)),"paidByInsurance":\#(a(b.insurance)),"paidByFeePool":\#(a(b.feePool)),"socialized":\#(a(b.socialized)),"unresolved":\#(a(b.unresolved)),"ts":\#(b.time)}"#
         case let .keeper(k):
             switch k {
             case let .registered(keeper, stake, ts):

@@ -168,6 +168,28 @@ import Testing
         PV.checkConservation(v)
     }
 
+    // MARK: - FOK and breakers
+
+    @Test func fillOrKillThatWouldTripTheVolumeBreakerIsRefusedUpFront() {
+        var c = MarketConfig.plainBook(tick: T.p("0.01"), step: T.q("0.001"))
+        c.breaker = BreakerConfig(maxVolume: T.q("10"))
+        var e = MatchingEngine(config: c)
+        var ev = EventBuffer()
+        e.place(T.limit(1, 1, .sell, "100", "6"), at: T.ts(0), events: &ev)
+        e.place(T.limit(2, 1, .sell, "101", "6"), at: T.ts(0), events: &ev)
+        ev.removeAll()
+        // 12 > 10: the second level's fill would trip the breaker and stop the order half-way.
+        e.place(T.limit(3, 2, .buy, "101", "12", tif: .fok), at: T.ts(1), events: &ev)
+        #expect(T.rejects(ev) == [T.reject(3, .wouldTripBreaker)])
+        #expect(T.fills(ev).isEmpty)
+        // Exactly 10 does not trip (the breaker needs more than 10): filled whole.
+        ev.removeAll()
+        e.place(T.limit(4, 2, .buy, "101", "10", tif: .fok), at: T.ts(2), events: &ev)
+        #expect(T.fills(ev).map(\.size) == [T.q("6"), T.q("4")])
+        #expect(!e.breakers.isTripped)
+        T.checkAll(e)
+    }
+
     // MARK: - Bounds
 
     @Test func ordersOutsideTheBoundsAreRefusedNotTrapped() {

@@ -131,6 +131,9 @@ import Testing
         #expect(b.count == 1)
         #expect(b.first.map { [$0.1, $0.2, $0.3] } == [50_000_000, 1_000_000, 49_000_000])
         #expect(b.first?.0 == PV.a(1))
+        // The event says who paid what: insurance 0.1, fee pool 0.9, positions 49, nothing unresolved.
+        #expect(PV.bankruptcyDetails(ev).map { [$0.insurance.raw, $0.feePool.raw, $0.socialized.raw, $0.unresolved.raw] }
+                == [[100_000, 900_000, 49_000_000, 0]])
         #expect(v.markets[0].insuranceFund == 0)
         #expect(v.markets[0].feePool == 0)
         #expect(v.balance(PV.a(1)) == 0)

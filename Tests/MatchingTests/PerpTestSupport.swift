@@ -80,8 +80,15 @@ enum PV {
 
     static func bankruptcies(_ ev: EventBuffer) -> [(AccountId, Int64, Int64, Int64)] {
         ev.compactMap {
-            if case .bankruptcy(let a, let bad, let ins, let soc, _) = $0 { return (a, bad.raw, ins.raw, soc.raw) } else { return nil }
+            // (account, bad debt, insurance + fee pool, socialised + unresolved)
+            if case .bankruptcy(let b) = $0 {
+                return (b.account, b.badDebt.raw, b.insurance.raw + b.feePool.raw, b.socialized.raw + b.unresolved.raw)
+            } else { return nil }
         }
+    }
+
+    static func bankruptcyDetails(_ ev: EventBuffer) -> [Bankruptcy] {
+        ev.compactMap { if case .bankruptcy(let b) = $0 { return b } else { return nil } }
     }
 
     static func fundingEvents(_ ev: EventBuffer) -> [(rate: Int64, index: Int64)] {

@@ -129,10 +129,14 @@ extension PerpVenue {
         let bad = -usdc[i]
         let fromInsurance = markets[market].drawInsurance(bad)
         let fromPool = markets[market].drawFeePool(bad - fromInsurance)
-        let socialized = markets[market].socializeLoss(bad - fromInsurance - fromPool, excluding: account)
-        let covered = fromInsurance + fromPool + Swift.min(socialized, bad - fromInsurance - fromPool)
-        usdc[i] += covered
-        events.append(.bankruptcy(account, badDebt: Amount(raw: bad), insurance: Amount(raw: fromInsurance + fromPool),
-                                  socialized: Amount(raw: bad - fromInsurance - fromPool), Timestamp(milliseconds: now)))
+        let rest = bad - fromInsurance - fromPool
+        let charged = markets[market].socializeLoss(rest, excluding: account)
+        // What the other positions were charged beyond `rest` (per-position rounding up) went to insurance.
+        let socialized = Swift.min(charged, rest)
+        usdc[i] += fromInsurance + fromPool + socialized
+        events.append(.bankruptcy(Bankruptcy(
+            market: UInt16(market), account: account, badDebt: Amount(raw: bad), insurance: Amount(raw: fromInsurance),
+            feePool: Amount(raw: fromPool), socialized: Amount(raw: socialized), unresolved: Amount(raw: rest - socialized),
+            time: Timestamp(milliseconds: now))))
     }
 }
