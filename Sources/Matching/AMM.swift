@@ -45,7 +45,7 @@ public struct AMMConfig: Sendable, Hashable {
         if baseSpread.raw < 0 || baseSpread.raw > maxSpread.raw { p.append("baseSpread: must be within 0...maxSpread") }
         if maxSpread.raw <= 0 || maxSpread.raw >= 500_000 { p.append("maxSpread: must be within (0, 0.5)") }
         if priceImpactThreshold.raw <= 0 || priceImpactThreshold.raw >= 500_000 { p.append("priceImpactThreshold: must be within (0, 0.5)") }
-        if inventoryWeight.raw < 0 { p.append("inventoryWeight: must be non-negative") }
+        if inventoryWeight.raw < 0 || inventoryWeight.raw > 1_000 * 1_000_000 { p.append("inventoryWeight: must be within 0...1000") }
         if lossUnit.raw <= 0 { p.append("lossUnit: must be positive") }
         if maxKChange.raw < 0 || maxKChange.raw > 100_000 { p.append("maxKChange: must be within 0...0.1") }
         if minSqrtK > sqrtK || maxSqrtK < sqrtK || maxSqrtK.raw > 100_000 * 1_000_000_000 || minSqrtK.raw <= 0 {
@@ -270,7 +270,9 @@ public struct DAMM: Sendable {
         if base > 0 { bid = mulDiv(bid, 1_000_000 + widen, 1_000_000, .up) }
         let loss = valueAtKReview - value(at: oracle)
         if loss > 0 {
-            let retreat = Swift.min(config.maxSpread.raw / 10, mulDiv(config.baseSpread.raw, loss, config.lossUnit.raw, .up))
+            // In 128 bits, capped before narrowing: a tiny loss unit cannot overflow the retreat.
+            let retreat = Int64(Swift.min(Int128(config.maxSpread.raw / 10),
+                                          mulDiv128(Int128(config.baseSpread.raw) * Int128(loss), Int128(config.lossUnit.raw), .up)))
             if base < 0 { ask += retreat } else if base > 0 { bid += retreat } else { ask += retreat / 2; bid += retreat / 2 }
         }
         let total = ask + bid

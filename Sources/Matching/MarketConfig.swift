@@ -157,6 +157,18 @@ public struct MarketConfig: Sendable, Hashable {
         if auction.endOffset.raw <= 0 || auction.endOffset.raw >= 1_000_000 { problems.append("auction.endOffset: must be within (0, 1)") }
         if let amm { problems += amm.validate().map { "amm." + $0 } }
         if oracle.twapWindowMs <= 0 { problems.append("oracle.twapWindowMs: must be positive") }
+        if oracle.maxStalenessMs < 0 { problems.append("oracle.maxStalenessMs: must be non-negative") }
+        if oracle.maxConfidence.raw <= 0 || oracle.maxConfidence.raw > 1_000_000 { problems.append("oracle.maxConfidence: must be within (0, 1]") }
+        if oracle.maxTwapDivergence.raw <= 0 || oracle.maxTwapDivergence.raw > 10_000_000 {
+            problems.append("oracle.maxTwapDivergence: must be within (0, 10]")
+        }
+        if oracle.maxMarkDivergence.raw <= 0 || oracle.maxMarkDivergence.raw > 10_000_000 {
+            problems.append("oracle.maxMarkDivergence: must be within (0, 10]")
+        }
+        if tick.raw > Bounds.maxPrice.raw { problems.append("tick: must be at most \(Bounds.maxPrice)") }
+        if step.raw > Bounds.maxQuantity.raw || minSize.raw > Bounds.maxQuantity.raw {
+            problems.append("step/minSize: must be at most \(Bounds.maxQuantity)")
+        }
         if let b = breaker, b.priceWindowMs <= 0 || b.volumeWindowMs <= 0 || b.cooldownMs < 0 {
             problems.append("breaker: windows must be positive and cooldown non-negative")
         }

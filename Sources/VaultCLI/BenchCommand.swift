@@ -39,7 +39,13 @@ struct BenchCommand: ParsableCommand {
     var repeats: Int = 3
 
     func validate() throws {
-        guard ops > 0, takers > 0, repeats > 0 else { throw ValidationError("--ops, --takers and --repeat must be positive") }
+        // Upper bounds keep the loop arithmetic (20_000 + takers, ledgerOps + 1, …) far from overflow
+        // and the generated streams within memory.
+        for (name, value, max) in [("--ops", ops, 100_000_000), ("--takers", takers, 100_000_000), ("--accounts", accounts, 10_000_000),
+                                   ("--ledger-ops", ledgerOps, 100_000_000), ("--repeat", repeats, 1_000)] {
+            guard value > 0 else { throw ValidationError("\(name) must be positive, got \(value)") }
+            guard value <= max else { throw ValidationError("\(name): \(value) exceeds the maximum \(max)") }
+        }
     }
 
     func run() throws {

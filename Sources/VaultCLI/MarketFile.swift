@@ -17,20 +17,26 @@ struct MarketFile {
         return MarketFile(config: c, providers: [])
     }
 
+    /// Largest AMM `inventoryWeight` accepted (×1000; the default is ×10).
+    static let maxInventoryWeight = Ppm(raw: 1_000 * Ppm.scale)
+
     static func load(_ path: String) throws -> MarketFile {
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError(message: "\(path): cannot read file") }
-        guard let text = String(data: data, encoding: .utf8) else { throw InputError(message: "\(path): not UTF-8 text") }
+        var bytes = try readFile(path)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // a UTF-8 byte-order mark
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw InputError(message: "\(path): not UTF-8 text") }
+        // Repeated keys (at any depth) are refused by the parser; every number is range-checked
+        // here, before any of it reaches the engine's types (see README, "Market file").
         var f = try JSONFields.parseObject(Substring(text), context: path)
         var c = MarketConfig()
-        c.tick = try f.optionalDecimal("tick", Price.self) ?? c.tick
-        c.step = try f.optionalDecimal("step", Quantity.self) ?? c.step
-        c.minSize = try f.optionalDecimal("minSize", Quantity.self) ?? c.step
+        c.tick = try f.optionalDecimal("tick", Price.self, lower: .positive, max: Bounds.maxPrice) ?? c.tick
+        c.step = try f.optionalDecimal("step", Quantity.self, lower: .positive, max: Bounds.maxQuantity) ?? c.step
+        c.minSize = try f.optionalDecimal("minSize", Quantity.self, lower: .positive, max: Bounds.maxQuantity) ?? c.step
         if var fees = try f.nested("fees") {
             var schedule = FeeSchedule()
             if let tiers = try fees.array("tiers") {
                 schedule.tiers = try tiers.map { t in
                     var t = t
-                    let tier = FeeTier(minVolume: try t.optionalDecimal("minVolume", Amount.self) ?? .zero,
+                    let tier = FeeTier(minVolume: try t.optionalDecimal("minVolume", Amount.self, lower: .nonNegative, max: Bounds.maxTotal) ?? .zero,
                                        taker: try t.decimal("taker", Ppm.self), maker: try t.decimal("maker", Ppm.self))
                     try t.rejectUnknown()
                     return tier
@@ -41,25 +47,24 @@ struct MarketFile {
             c.fees = schedule
         }
         if var a = try f.nested("auction") {
-            if let d = try a.optionalInt("duration") {
-                guard d >= 0 && d <= 1000 else { throw a.fail("duration", "expected 0...1000 steps") }
-                c.auction.duration = Int32(d)
-            }
+            if let d = try a.optionalInt("duration", in: 0...1000) { c.auction.duration = Int32(d) }
             c.auction.endOffset = try a.optionalDecimal("endOffset", Ppm.self) ?? c.auction.endOffset
             try a.rejectUnknown()
         }
         if f.has("amm") {
             if var a = try f.nested("amm") {
-                var amm = AMMConfig(sqrtK: try a.optionalDecimal("sqrtK", Quantity.self) ?? AMMConfig().sqrtK)
+                // √k bounds are checked before AMMConfig is built (its defaults derive from sqrtK).
+                let maxSqrtK = Quantity(raw: 100_000 * Quantity.scale)
+                var amm = AMMConfig(sqrtK: try a.optionalDecimal("sqrtK", Quantity.self, lower: .positive, max: maxSqrtK) ?? AMMConfig().sqrtK)
                 amm.baseSpread = try a.optionalDecimal("baseSpread", Ppm.self) ?? amm.baseSpread
                 amm.maxSpread = try a.optionalDecimal("maxSpread", Ppm.self) ?? amm.maxSpread
                 amm.priceImpactThreshold = try a.optionalDecimal("priceImpactThreshold", Ppm.self) ?? amm.priceImpactThreshold
-                amm.inventoryWeight = try a.optionalDecimal("inventoryWeight", Ppm.self) ?? amm.inventoryWeight
-                amm.lossUnit = try a.optionalDecimal("lossUnit", Amount.self) ?? amm.lossUnit
+                amm.inventoryWeight = try a.optionalDecimal("inventoryWeight", Ppm.self, lower: .nonNegative, max: Self.maxInventoryWeight) ?? amm.inventoryWeight
+                amm.lossUnit = try a.optionalDecimal("lossUnit", Amount.self, lower: .positive, max: Bounds.maxAmount) ?? amm.lossUnit
                 amm.maxKChange = try a.optionalDecimal("maxKChange", Ppm.self) ?? amm.maxKChange
-                amm.minSqrtK = try a.optionalDecimal("minSqrtK", Quantity.self) ?? amm.minSqrtK
-                amm.maxSqrtK = try a.optionalDecimal("maxSqrtK", Quantity.self) ?? amm.maxSqrtK
-                amm.kIntervalMs = try a.optionalInt("kIntervalMs") ?? amm.kIntervalMs
+                amm.minSqrtK = try a.optionalDecimal("minSqrtK", Quantity.self, lower: .positive, max: maxSqrtK) ?? amm.minSqrtK
+                amm.maxSqrtK = try a.optionalDecimal("maxSqrtK", Quantity.self, lower: .positive, max: maxSqrtK) ?? amm.maxSqrtK
+                amm.kIntervalMs = try a.optionalInt("kIntervalMs", in: 1...Bounds.maxTimestamp.milliseconds) ?? amm.kIntervalMs
                 try a.rejectUnknown()
                 c.amm = amm
             }
@@ -67,22 +72,22 @@ struct MarketFile {
             c.amm = nil
         }
         if var o = try f.nested("oracle") {
-            c.oracle.maxStalenessMs = try o.optionalInt("maxStalenessMs") ?? c.oracle.maxStalenessMs
-            c.oracle.maxConfidence = try o.optionalDecimal("maxConfidence", Ppm.self) ?? c.oracle.maxConfidence
-            c.oracle.maxTwapDivergence = try o.optionalDecimal("maxTwapDivergence", Ppm.self) ?? c.oracle.maxTwapDivergence
-            c.oracle.maxMarkDivergence = try o.optionalDecimal("maxMarkDivergence", Ppm.self) ?? c.oracle.maxMarkDivergence
-            c.oracle.twapWindowMs = try o.optionalInt("twapWindowMs") ?? c.oracle.twapWindowMs
+            c.oracle.maxStalenessMs = try o.optionalMilliseconds("maxStalenessMs") ?? c.oracle.maxStalenessMs
+            c.oracle.maxConfidence = try o.optionalDecimal("maxConfidence", Ppm.self, lower: .nonNegative) ?? c.oracle.maxConfidence
+            c.oracle.maxTwapDivergence = try o.optionalDecimal("maxTwapDivergence", Ppm.self, lower: .nonNegative) ?? c.oracle.maxTwapDivergence
+            c.oracle.maxMarkDivergence = try o.optionalDecimal("maxMarkDivergence", Ppm.self, lower: .nonNegative) ?? c.oracle.maxMarkDivergence
+            c.oracle.twapWindowMs = try o.optionalInt("twapWindowMs", in: 1...Bounds.maxTimestamp.milliseconds) ?? c.oracle.twapWindowMs
             try o.rejectUnknown()
         }
         if f.has("breaker") {
             if var b = try f.nested("breaker") {
                 var br = BreakerConfig()
-                if b.has("maxPriceMove") { br.maxPriceMove = try b.decimal("maxPriceMove", Ppm.self) }
-                br.priceWindowMs = try b.optionalInt("priceWindowMs") ?? br.priceWindowMs
-                if b.has("maxVolume") { br.maxVolume = try b.decimal("maxVolume", Quantity.self) }
-                br.volumeWindowMs = try b.optionalInt("volumeWindowMs") ?? br.volumeWindowMs
+                if b.has("maxPriceMove") { br.maxPriceMove = try b.decimal("maxPriceMove", Ppm.self, lower: .nonNegative) }
+                br.priceWindowMs = try b.optionalInt("priceWindowMs", in: 1...Bounds.maxTimestamp.milliseconds) ?? br.priceWindowMs
+                if b.has("maxVolume") { br.maxVolume = try b.decimal("maxVolume", Quantity.self, lower: .positive, max: Bounds.maxOpenInterest) }
+                br.volumeWindowMs = try b.optionalInt("volumeWindowMs", in: 1...Bounds.maxTimestamp.milliseconds) ?? br.volumeWindowMs
                 br.tripOnInvalidOracle = try b.bool("tripOnInvalidOracle", default: br.tripOnInvalidOracle)
-                br.cooldownMs = try b.optionalInt("cooldownMs") ?? br.cooldownMs
+                br.cooldownMs = try b.optionalMilliseconds("cooldownMs") ?? br.cooldownMs
                 try b.rejectUnknown()
                 c.breaker = br
             }
@@ -97,31 +102,38 @@ struct MarketFile {
             }
         }
         if var fu = try f.nested("funding") {
-            c.funding.periodMs = try fu.optionalInt("periodMs") ?? c.funding.periodMs
+            c.funding.periodMs = try fu.optionalInt("periodMs", in: 1...Bounds.maxTimestamp.milliseconds) ?? c.funding.periodMs
             c.funding.maxRate = try fu.optionalDecimal("maxRate", Ppm.self) ?? c.funding.maxRate
             try fu.rejectUnknown()
         }
         var risk: RiskConfig? = nil
         if var r = try f.nested("risk") {
             var rc = RiskConfig()
-            rc.initialMargin = try r.optionalDecimal("initialMargin", Ppm.self) ?? rc.initialMargin
-            rc.maintenanceMargin = try r.optionalDecimal("maintenanceMargin", Ppm.self) ?? rc.maintenanceMargin
-            rc.sizePremium = try r.optionalDecimal("sizePremium", Ppm.self) ?? rc.sizePremium
-            rc.liquidatorFee = try r.optionalDecimal("liquidatorFee", Ppm.self) ?? rc.liquidatorFee
-            rc.insuranceFee = try r.optionalDecimal("insuranceFee", Ppm.self) ?? rc.insuranceFee
-            rc.liquidationBuffer = try r.optionalDecimal("liquidationBuffer", Ppm.self) ?? rc.liquidationBuffer
-            rc.liquidationStep = try r.optionalDecimal("liquidationStep", Ppm.self) ?? rc.liquidationStep
+            // Every ratio within 0...1 before RiskConfig.validate adds any of them.
+            func ratio(_ key: String, _ current: Ppm) throws -> Ppm {
+                try r.optionalDecimal(key, Ppm.self, lower: .nonNegative, max: .one) ?? current
+            }
+            rc.initialMargin = try ratio("initialMargin", rc.initialMargin)
+            rc.maintenanceMargin = try ratio("maintenanceMargin", rc.maintenanceMargin)
+            rc.sizePremium = try ratio("sizePremium", rc.sizePremium)
+            rc.liquidatorFee = try ratio("liquidatorFee", rc.liquidatorFee)
+            rc.insuranceFee = try ratio("insuranceFee", rc.insuranceFee)
+            rc.liquidationBuffer = try ratio("liquidationBuffer", rc.liquidationBuffer)
+            rc.liquidationStep = try ratio("liquidationStep", rc.liquidationStep)
             try r.rejectUnknown()
             if let problem = rc.validate().first { throw InputError(message: "\(path): \(problem)") }
             risk = rc
         }
         var providers: [(String, String, Ppm, Quantity, Int32)] = []
         for var p in try f.array("providers") ?? [] {
-            let latency = try p.optionalInt("latency") ?? 0
-            guard latency >= 0 && latency <= 1000 else { throw p.fail("latency", "expected 0...1000 steps") }
-            providers.append((try p.string("id"), try p.string("account"), try p.decimal("edge", Ppm.self),
-                              try p.decimal("maxSize", Quantity.self), Int32(latency)))
+            let id = try p.string("id")
+            let account = try p.string("account")
+            // edge: 0...1 (a quote between the oracle and twice or zero times it); maxSize: an order size.
+            let edge = try p.decimal("edge", Ppm.self, lower: .nonNegative, max: .one)
+            let maxSize = try p.decimal("maxSize", Quantity.self, lower: .positive, max: Bounds.maxQuantity)
+            let latency = try p.optionalInt("latency", in: 0...1000) ?? 0
             try p.rejectUnknown()
+            providers.append((id, account, edge, maxSize, Int32(latency)))
         }
         try f.rejectUnknown()
         let problems = c.validate()

@@ -18,7 +18,10 @@ struct MatchCommand: ParsableCommand {
           {"op":"breaker","trip":true,"ts":5}   {"op":"advance","ts":6}
         Output events: accepted, rejected, fill, cancelled, amended, auction_start, auction_end,
         breaker_trip, breaker_reset, oracle (invalid updates), paused, resumed.
-        A malformed line stops the run with an error naming the line and field (exit code 2).
+        Bounds: prices in (0, 1000000], confidence in [0, 1000000], sizes in (0, 1000000], amounts in
+        (0, 100000000000], ts in 0...253402300799999. CRLF line endings are accepted; a repeated key is refused.
+        A malformed line stops the run with an error naming the line and field (exit code 2); the events of
+        every earlier line are written first.
         """
     )
 
@@ -32,25 +35,23 @@ struct MatchCommand: ParsableCommand {
     var summary = false
 
     func run() throws {
+        var out = OutputBuffer()
         do {
             let file = try market.map(MarketFile.load) ?? MarketFile.default
             var session = MatchSession(file: file)
-            var out = OutputBuffer()
-            var lineNo = 0
-            do {
-                for line in try readLines(input) {
-                    lineNo += 1
-                    if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
-                    try session.apply(line: line, number: lineNo, out: &out)
-                }
-            } catch {
+            var reader = try LineReader(path: input)
+            while let line = try reader.next() {
+                if isBlank(line) { continue }
+                try session.apply(line: line, number: reader.lineNumber, out: &out)
+                // Each line's events are out before the next line is read: a later error or a
+                // trap never loses them.
                 out.flush()
-                throw error
             }
             out.flush()
-            if summary { FileHandle.standardError.write(Data((session.summary() + "\n").utf8)) }
+            if summary { writeError(session.summary()) }
         } catch let e as InputError {
-            FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
+            out.flush()
+            writeError("error: \(e.message)")
             throw ExitCode(2)
         }
     }
@@ -111,8 +112,7 @@ struct MatchSession {
     mutating func apply(line: Substring, number: Int, out: inout OutputBuffer) throws {
         var f = try JSONFields.parseObject(line, context: "line \(number)")
         let op = try f.string("op")
-        let tsRaw = try f.int("ts")
-        guard tsRaw >= 0 else { throw f.fail("ts", "expected a non-negative integer (milliseconds)") }
+        let tsRaw = try f.milliseconds("ts")
         guard tsRaw >= lastTs else { throw f.fail("ts", "must not decrease (previous \(lastTs))") }
         let ts = Timestamp(milliseconds: tsRaw)
         events.removeAll(keepingCapacity: true)
@@ -132,13 +132,9 @@ struct MatchSession {
             case "market": type = .market
             default: throw f.fail("type", "expected \"limit\" or \"market\"")
             }
-            let price: Price
-            if type == .limit {
-                price = try f.decimal("price", Price.self)
-            } else {
-                price = try f.optionalDecimal("price", Price.self) ?? .zero
-            }
-            let size = try f.decimal("size", Quantity.self)
+            // A market order's price is an optional protection price (absent = none).
+            let price = type == .limit ? try f.price("price") : try f.optionalPrice("price") ?? .zero
+            let size = try f.size("size")
             let tif: TimeInForce
             switch try f.optionalString("tif") ?? (type == .market ? "ioc" : "gtc") {
             case "gtc": tif = .gtc
@@ -149,8 +145,8 @@ struct MatchSession {
             let postOnly = try f.bool("postOnly", default: false)
             let reduceOnly = try f.bool("reduceOnly", default: false)
             let oco = try f.optionalString("oco")
-            let takeProfit = try f.optionalDecimal("takeProfit", Price.self)
-            let stopLoss = try f.optionalDecimal("stopLoss", Price.self)
+            let takeProfit = try f.optionalPrice("takeProfit")
+            let stopLoss = try f.optionalPrice("stopLoss")
             guard (takeProfit == nil) == (stopLoss == nil) else { throw f.fail("stopLoss", "a bracket needs both takeProfit and stopLoss") }
             try f.rejectUnknown()
             let request = OrderRequest(id: orderId(id), account: accountId(account), side: side, type: type, price: price,
@@ -171,11 +167,10 @@ struct MatchSession {
             case "sell": side = .sell
             default: throw f.fail("side", "expected \"buy\" or \"sell\"")
             }
-            let size = try f.decimal("size", Quantity.self)
-            let triggerPrice = try f.decimal("triggerPrice", Price.self)
-            guard triggerPrice.raw > 0 else { throw f.fail("triggerPrice", "must be positive") }
+            let size = try f.size("size")
+            let triggerPrice = try f.price("triggerPrice")
             let above = try f.bool("above", default: side == .buy)
-            let limit = try f.optionalDecimal("price", Price.self)
+            let limit = try f.optionalPrice("price")
             let reduceOnly = try f.bool("reduceOnly", default: true)
             try f.rejectUnknown()
             let request = OrderRequest(id: orderId(id), account: accountId(account), side: side, type: limit == nil ? .market : .limit,
@@ -184,8 +179,7 @@ struct MatchSession {
             venue.advance(to: ts, events: &events)
         case "deposit", "withdraw":
             let account = try f.string("account")
-            let amount = try f.decimal("amount", Amount.self)
-            guard amount.raw > 0 else { throw f.fail("amount", "must be positive") }
+            let amount = try f.amount("amount")
             try f.rejectUnknown()
             let a = accountId(account)
             let err = op == "deposit" ? venue.deposit(a, amount: amount.raw, at: ts, events: &events)
@@ -199,7 +193,7 @@ struct MatchSession {
                 _ = venue.setKeeperOnline(known, online)
             } else {
                 let account = try f.string("account")
-                let stake = try f.decimal("stake", Amount.self)
+                let stake = try f.amount("stake")
                 try f.rejectUnknown()
                 switch venue.registerKeeper(account: accountId(account), stake: stake.raw, at: ts, events: &events) {
                 case .success(let k):
@@ -215,16 +209,15 @@ struct MatchSession {
             venue.cancel(market: 0, orderId(id), at: ts, events: &events)
         case "amend":
             let id = try f.string("id")
-            let price = try f.optionalDecimal("price", Price.self)
-            let size = try f.optionalDecimal("size", Quantity.self)
+            let price = try f.optionalPrice("price")
+            let size = try f.optionalSize("size")
             guard price != nil || size != nil else { throw f.fail("price", "an amend needs a new price or size") }
             try f.rejectUnknown()
             let oid = orderId(id)
             venue.amend(market: 0, oid, price: price, size: size, at: ts, events: &events)
         case "oracle":
-            let price = try f.decimal("price", Price.self)
-            let confidence = try f.optionalDecimal("confidence", Price.self) ?? .zero
-            guard confidence.raw >= 0 else { throw f.fail("confidence", "must not be negative") }
+            let price = try f.price("price")
+            let confidence = try f.optionalConfidence("confidence") ?? .zero
             try f.rejectUnknown()
             venue.updateOracle(market: 0, price: price, confidence: confidence, at: ts, events: &events)
         case "pause", "resume":

@@ -34,7 +34,11 @@ public struct RiskConfig: Sendable, Hashable {
         if maintenanceMargin.raw <= 0 || maintenanceMargin > initialMargin || initialMargin.raw > 1_000_000 {
             p.append("risk: need 0 < maintenanceMargin ≤ initialMargin ≤ 1")
         }
-        if liquidatorFee.raw < 0 || insuranceFee.raw < 0 || liquidatorFee.raw + insuranceFee.raw >= maintenanceMargin.raw {
+        if sizePremium.raw > 1_000_000 || liquidationBuffer.raw > 1_000_000 {
+            p.append("risk.sizePremium/liquidationBuffer: must be at most 1")
+        }
+        if liquidatorFee.raw < 0 || insuranceFee.raw < 0 || liquidatorFee.raw > 1_000_000 || insuranceFee.raw > 1_000_000
+            || liquidatorFee.raw + insuranceFee.raw >= maintenanceMargin.raw {
             p.append("risk: liquidatorFee + insuranceFee must be non-negative and below maintenanceMargin")
         }
         if sizePremium.raw < 0 { p.append("risk.sizePremium: must be non-negative") }

@@ -20,8 +20,15 @@ struct VaultDBOptions: ParsableArguments {
         return try VaultDatabase(path: db, synchronous: mode)
     }
 
-    var time: Timestamp {
-        Timestamp(seconds: at ?? Int64(Date().timeIntervalSince1970))
+    /// The action's time: `--at` (checked against 0...`Bounds.maxSeconds` before it is turned
+    /// into milliseconds), or now.
+    func time() throws -> Timestamp {
+        guard let at else { return Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }
+        guard at >= 0 else { throw CLIError("--at: must not be negative, got \(at)") }
+        guard at <= Bounds.maxSeconds else {
+            throw CLIError("--at: \(at) exceeds the maximum \(Bounds.maxSeconds) (seconds since the epoch: 9999-12-31T23:59:59Z)")
+        }
+        return Timestamp(seconds: at)
     }
 }
 
@@ -31,37 +38,45 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// Runs a command body, mapping every failure to a clear message and exit code 2.
+/// Runs a command body, mapping every failure to a clear message and exit code 2. Anything
+/// already printed is flushed before the error is written.
 func vaultRun(_ body: () throws -> Void) throws {
     do { try body() } catch let e as CLIError {
-        FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+        fflush(nil)  // print()'s buffered stdout first
+        writeError("error: \(e.description)")
         throw ExitCode(2)
     } catch let e as VaultStoreError {
-        FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+        fflush(nil)  // print()'s buffered stdout first
+        writeError("error: \(e.description)")
         throw ExitCode(2)
     } catch let e as ExitCode {
         throw e
     } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        fflush(nil)  // print()'s buffered stdout first
+        writeError("error: \(error)")
         throw ExitCode(2)
     }
 }
 
-/// Parses decimal text into a fixed-point value, naming the argument on failure.
-func parseDecimal<T: FixedPoint>(_ text: String, _ type: T.Type, _ name: String, positive: Bool = true) throws -> T {
+/// Parses decimal text into a fixed-point value, naming the argument on failure; with `max`,
+/// a larger value (or more digits than 64 bits hold) is refused naming the bound.
+func parseDecimal<T: FixedPoint>(_ text: String, _ type: T.Type, _ name: String, positive: Bool = true, max: T? = nil) throws -> T {
     switch T.parse(text) {
     case .success(let v):
         if positive && v.raw <= 0 { throw CLIError("\(name): must be positive, got \"\(text)\"") }
         if v.raw < 0 { throw CLIError("\(name): must not be negative, got \"\(text)\"") }
+        if let max, v > max { throw CLIError("\(name): \(text) exceeds the maximum \(max.formatted())") }
         return v
+    case .failure(.overflow) where max != nil && !text.hasPrefix("-"):
+        throw CLIError("\(name): \(text) exceeds the maximum \(max!.formatted())")
     case .failure(let e): throw CLIError("\(name): \(e) in \"\(text)\"")
     }
 }
 
 /// Applies one action and prints the result (and the state with --json).
 func applyAndReport(_ options: VaultDBOptions, vault name: String, _ action: VaultAction, describe: (VaultReceipt, Vault) -> String) throws {
+    let time = try options.time()
     let db = try options.open()
-    let time = options.time
     switch try db.apply(vault: name, action, at: time) {
     case .failure(let e):
         throw CLIError(e.description)
@@ -123,17 +138,18 @@ struct VaultCreateCommand: ParsableCommand {
             terms.fees = try fees.apply(to: .none)
             terms.redeemPeriodSeconds = redeemPeriod
             terms.lockUpSeconds = lockup
-            terms.minDeposit = try parseDecimal(minDeposit, Amount.self, "--min-deposit")
-            terms.maxTokens = try maxTokens.map { try parseDecimal($0, Amount.self, "--max-tokens") }
+            terms.minDeposit = try parseDecimal(minDeposit, Amount.self, "--min-deposit", max: Bounds.maxAmount)
+            terms.maxTokens = try maxTokens.map { try parseDecimal($0, Amount.self, "--max-tokens", max: Bounds.maxTotal) }
             terms.permissioned = permissioned
             if let s = managerMinStake { terms.managerMinimumStake = try parseDecimal(s, Ppm.self, "--manager-min-stake", positive: false) }
             guard (0...12).contains(shareOffset) else { throw CLIError("--share-offset: expected 0...12") }
             terms.shareOffsetDigits = shareOffset
             if let p = terms.problem { throw CLIError(p) }
+            let time = try options.time()
             let db = try options.open()
-            try db.createVault(name: name, terms: terms, manager: manager, at: options.time)
+            try db.createVault(name: name, terms: terms, manager: manager, at: time)
             let vault = try db.vault(name)
-            print(options.json ? VaultJSON.state(vault, at: options.time, error: nil)
+            print(options.json ? VaultJSON.state(vault, at: time, error: nil)
                                : "created vault \(name) (manager \(manager)) in \(options.db)")
         }
     }
@@ -147,7 +163,7 @@ struct VaultDepositCommand: ParsableCommand {
     @Argument(help: "Amount (USDC), e.g. 1000.50.") var amount: String
     func run() throws {
         try vaultRun {
-            let a = try parseDecimal(amount, Amount.self, "amount")
+            let a = try parseDecimal(amount, Amount.self, "amount", max: Bounds.maxAmount)
             try applyAndReport(options, vault: vault, .deposit(depositor: depositor, amount: a)) { r, v in
                 "deposited \(r.amount.formatted(minimumDecimals: 2)) for \(depositor): \(r.shares.formatted(decimals: v.shareDecimals)) shares at NAV \(v.sharePrice.formatted(minimumDecimals: 6))"
             }
@@ -172,7 +188,7 @@ struct VaultRequestWithdrawCommand: ParsableCommand {
             let v = try db.vault(vault)
             let unit: WithdrawUnit
             if let amount {
-                unit = .amount(try parseDecimal(amount, Amount.self, "--amount"))
+                unit = .amount(try parseDecimal(amount, Amount.self, "--amount", max: Bounds.maxAmount))
             } else if let shares {
                 guard let s = VaultOps.parseShares(shares, decimals: v.shareDecimals), s.raw > 0 else {
                     throw CLIError("--shares: expected a positive number with at most \(v.shareDecimals) decimals, got \"\(shares)\"")
@@ -232,7 +248,7 @@ struct VaultMarkCommand: ParsableCommand {
                 action = .markInvalid
             } else {
                 guard let equity else { throw CLIError("equity: missing (or use --invalid)") }
-                action = .mark(equity: try parseDecimal(equity, Amount.self, "equity", positive: false))
+                action = .mark(equity: try parseDecimal(equity, Amount.self, "equity", positive: false, max: Bounds.maxTotal))
             }
             try applyAndReport(options, vault: vault, action) { _, v in
                 v.isMarkValid ? "equity \(v.equity.formatted(minimumDecimals: 2)), NAV per share \(v.sharePrice.formatted(minimumDecimals: 6))" : "mark invalid"
@@ -262,10 +278,11 @@ struct VaultSetFeesCommand: ParsableCommand {
     @Argument(help: "Vault name.") var vault: String
     func run() throws {
         try vaultRun {
+            let time = try options.time()
             let db = try options.open()
             let current = try db.vault(vault).terms.fees
             try applyAndReport(options, vault: vault, .setFees(try fees.apply(to: current))) { r, _ in
-                if let at = r.feesEffectiveAt, at > options.time { return "fee raise pending until t=\(at.seconds)s" }
+                if let at = r.feesEffectiveAt, at > time { return "fee raise pending until t=\(at.seconds)s" }
                 return "fees changed"
             }
         }
@@ -299,13 +316,14 @@ struct VaultShowCommand: ParsableCommand {
     @Argument(help: "Vault name (default: list the vaults).") var vault: String?
     func run() throws {
         try vaultRun {
+            let time = try options.time()
             let db = try options.open()
             guard let vault else {
                 for n in try db.vaultNames() { print(n) }
                 return
             }
             let v = try db.vault(vault)
-            let t = Swift.max(options.time, v.lastActionAt)
+            let t = Swift.max(time, v.lastActionAt)
             if options.json {
                 print(VaultJSON.state(v, at: t, error: nil))
                 return

@@ -9,8 +9,8 @@ enum VaultOps {
         t.fees = try fees(&f, base: .none)
         if let v = try f.optionalInt("redeemPeriodSeconds") { t.redeemPeriodSeconds = v }
         if let v = try f.optionalInt("lockupSeconds") { t.lockUpSeconds = v }
-        if let v = try f.optionalDecimal("minDeposit", Amount.self) { t.minDeposit = v }
-        if let v = try f.optionalDecimal("maxTokens", Amount.self) { t.maxTokens = v }
+        if let v = try f.optionalDecimal("minDeposit", Amount.self, lower: .positive, max: Bounds.maxAmount) { t.minDeposit = v }
+        if let v = try f.optionalDecimal("maxTokens", Amount.self, lower: .positive, max: Bounds.maxTotal) { t.maxTokens = v }
         t.permissioned = try f.bool("permissioned", default: false)
         if let v = try f.optionalInt("managerMinimumStakePpm") { t.managerMinimumStake = Ppm(raw: v) }
         if let v = try f.optionalInt("shareOffsetDigits") {
@@ -42,11 +42,9 @@ enum VaultOps {
         return fees
     }
 
-    /// A positive amount field.
+    /// An amount field in (0, `Bounds.maxAmount`].
     static func positive(_ f: inout JSONFields, _ key: String) throws -> Amount {
-        let a = try f.decimal(key, Amount.self)
-        guard a.raw > 0 else { throw f.fail(key, "must be positive") }
-        return a
+        try f.amount(key)
     }
 
     /// Shares as decimal text with the vault's share decimals.
@@ -102,9 +100,8 @@ enum VaultOps {
         case "withdraw": return .withdraw(depositor: try f.string("depositor"))
         case "mark":
             if f.has("valid"), try f.bool("valid", default: true) == false { return .markInvalid }
-            let e = try f.decimal("equity", Amount.self)
-            guard e.raw >= 0 else { throw f.fail("equity", "must not be negative") }
-            return .mark(equity: e)
+            // Equity is a vault's total: 0...Bounds.maxTotal.
+            return .mark(equity: try f.decimal("equity", Amount.self, lower: .nonNegative, max: Bounds.maxTotal))
         case "crystallize":
             if let who = try f.optionalString("depositor") { return .crystallize(.depositor(who)) }
             return .crystallize(.all)

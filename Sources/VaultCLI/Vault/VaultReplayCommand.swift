@@ -14,7 +14,10 @@ struct VaultReplayCommand: ParsableCommand {
         Then: deposit {depositor, amount} · requestWithdraw {depositor, amount | shares | percent} · cancelWithdraw {depositor}
           · withdraw {depositor} · mark {equity} or {valid:false} · crystallize {depositor?} · transfer {from, to, shares}
           · setFees {…Ppm fields} · advance · setPermissioned {permissioned} · setAccess {depositor, allowed}; each with ts (seconds).
-        A refused op prints the unchanged state with "error"; a malformed line stops with exit code 2.
+        Bounds: ts in 0...253402300799 seconds; amounts in (0, 100000000000]; equity and maxTokens at most
+        1000000000000. CRLF line endings are accepted; a repeated key is refused.
+        A refused op prints the unchanged state with "error"; a malformed line stops with exit code 2 (the
+        state lines of every earlier line are written first).
         """
     )
 
@@ -25,16 +28,16 @@ struct VaultReplayCommand: ParsableCommand {
         var out = OutputBuffer()
         do {
             var session = VaultReplaySession()
-            var lineNo = 0
-            for line in try readLines(input) {
-                lineNo += 1
-                if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
-                out.line(try session.apply(line: line, number: lineNo))
+            var reader = try LineReader(path: input)
+            while let line = try reader.next() {
+                if isBlank(line) { continue }
+                out.line(try session.apply(line: line, number: reader.lineNumber))
+                out.flush()  // each state line is out before the next line is read
             }
             out.flush()
         } catch let e as InputError {
             out.flush()
-            FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
+            writeError("error: \(e.message)")
             throw ExitCode(2)
         }
     }
@@ -48,8 +51,7 @@ struct VaultReplaySession {
     mutating func apply(line: Substring, number: Int) throws -> String {
         var f = try JSONFields.parseObject(line, context: "line \(number)")
         let op = try f.string("op")
-        let ts = try f.int("ts")
-        guard ts >= 0 else { throw f.fail("ts", "expected a non-negative integer (seconds)") }
+        let ts = try f.seconds("ts")
         guard ts >= lastTs else { throw f.fail("ts", "must not decrease (previous \(lastTs))") }
         let time = Timestamp(seconds: ts)
         if op == "create" {
