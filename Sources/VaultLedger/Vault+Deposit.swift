@@ -4,13 +4,16 @@ extension Vault {
     /// Deposit (DESIGN §6 "Deposits").
     ///
     /// Refused for the protocol account, a name off the access list (permissioned vault), a
-    /// depositor with a pending withdrawal request, and while the mark is invalid.
+    /// depositor with a pending withdrawal request, an amount above ``Vault/maxAmount``, and
+    /// while the mark is invalid.
     ///
     /// Order: checks that need no equity → accrue to `time` → refuse a wiped-out vault →
-    /// minimum deposit → capacity clamp `take = min(amount, maxTokens − E)` (refused if the room
-    /// is below the minimum) → crystallise the depositor's performance fee on its existing
-    /// position (before its mark moves) → mint `floor(take × (S + V) / (E + 1))` (down: favours
-    /// the vault) → manager-stake check → `E += take`, mark `+= take`, lock-up restarts.
+    /// minimum deposit (none when `minDeposit` is 0) → with a capacity (`maxTokens` > 0), clamp
+    /// `take = min(amount, maxTokens − E)` (refused if the room is below the minimum, or zero);
+    /// without one, refuse a deposit that would take E above ``Vault/maxEquity`` → crystallise
+    /// the depositor's performance fee on its existing position (before its mark moves) → mint
+    /// `floor(take × (S + V) / (E + 1))` (down: favours the vault) → manager-stake check →
+    /// `E += take`, mark `+= take`, lock-up restarts.
     func planDeposit(_ name: String, _ amount: Amount, _ time: Timestamp, _ c: inout VaultCore)
         -> Result<Plan, VaultError>
     {
@@ -18,6 +21,7 @@ extension Vault {
         let slot = slot(of: name)
         if slot == .protocolAccount { return .failure(.roleNotAllowed(name: name, action: "deposit")) }
         if amount.raw <= 0 { return .failure(.notPositive("deposit amount")) }
+        if amount > Self.maxAmount { return .failure(.aboveMaximum(what: "deposit", amount: amount, maximum: Self.maxAmount)) }
         if !c.markValid { return .failure(.markInvalid) }
         var account = account(at: slot, named: name, in: c)
         let isDepositor = account.role == .depositor
@@ -33,12 +37,21 @@ extension Vault {
         if amount < c.terms.minDeposit {
             return .failure(.belowMinimumDeposit(amount: amount, minimum: c.terms.minDeposit))
         }
-        // maxTokens ≤ maxEquity (terms validation), so E + take never passes maxEquity.
-        let cap = c.terms.maxTokens?.raw ?? Self.maxEquity.raw
-        let room = max(cap - c.equity, 0)
-        let take = min(amount.raw, room)
-        if take < c.terms.minDeposit.raw {
-            return .failure(.vaultFull(room: Amount(raw: room), minimum: c.terms.minDeposit))
+        let take: Int64
+        if let cap = c.terms.capacity?.raw {
+            // maxTokens ≤ maxEquity (terms validation), so E + take never passes maxEquity.
+            let room = max(cap - c.equity, 0)
+            take = min(amount.raw, room)
+            if take < max(c.terms.minDeposit.raw, 1) {
+                return .failure(.vaultFull(room: Amount(raw: room), minimum: c.terms.minDeposit))
+            }
+        } else {
+            take = amount.raw
+            // E ≤ maxEquity = 1e18 raw and take ≤ maxAmount = 1e17 raw: the sum fits Int64.
+            if c.equity + take > Self.maxEquity.raw {
+                return .failure(
+                    .aboveMaximum(what: "vault equity after this deposit", amount: Amount(raw: c.equity + take), maximum: Self.maxEquity))
+            }
         }
 
         c.touch(&account)

@@ -52,9 +52,10 @@ extension Vault {
     }
 
     /// The largest deposit `name` can make at `time` (0 when it cannot deposit at all): the
-    /// room under the capacity, less if the manager's stake would otherwise fall too low; 0 if
-    /// that is below the minimum deposit or would mint nothing. An underestimate: it ignores the
-    /// shares the depositor's own crystallisation would give the manager.
+    /// room under the capacity (or, without one, under ``Vault/maxEquity``), at most
+    /// ``Vault/maxAmount``, less if the manager's stake would otherwise fall too low; 0 if that is
+    /// below the minimum deposit or would mint nothing. An underestimate: it ignores the shares
+    /// the depositor's own crystallisation would give the manager.
     public func maxDeposit(_ name: String, at time: Timestamp) -> Amount {
         guard Self.nameProblem(name) == nil, time >= core.lastActionAt, time <= Self.maxTime else { return .zero }
         let slot = slot(of: name)
@@ -63,8 +64,8 @@ extension Vault {
         let account = account(at: slot, named: name, in: c)
         guard c.markValid, account.withdrawRequest == nil, !(c.equity == 0 && c.totalShares > 0) else { return .zero }
         if account.role == .depositor && c.terms.permissioned && !account.isAllowed { return .zero }
-        let cap = c.terms.maxTokens?.raw ?? Self.maxEquity.raw
-        var most = Int128(max(cap - c.equity, 0))
+        let cap = c.terms.capacity?.raw ?? Self.maxEquity.raw
+        var most = min(Int128(max(cap - c.equity, 0)), Int128(Self.maxAmount.raw))
         // Largest amount whose mint stays ≤ m: floor(a(S+V)/(E+1)) ≤ m ⇔ a(S+V) < (m+1)(E+1)
         // ⇔ a ≤ ceil((m+1)(E+1)/(S+V)) − 1. A quotient beyond Int128 means no limit.
         func amountMinting(atMost m: Int128) -> Int128 {
@@ -86,7 +87,7 @@ extension Vault {
     }
 
     /// The most shares `name` can ask to redeem at `time` (after its performance fee would be
-    /// crystallised), and the core they are valued in.
+    /// crystallised, and no more than are worth ``Vault/maxAmount``), and the core they are valued in.
     private func redeemable(_ name: String, at time: Timestamp) -> (Int128, VaultCore)? {
         guard time >= core.lastActionAt, time <= Self.maxTime, let (found, accruedCore) = accruedAccount(name, at: time),
             found.withdrawRequest == nil, accruedCore.markValid
@@ -106,10 +107,16 @@ extension Vault {
             let stake = Int128(c.terms.managerMinimumStake.raw)
             n = min(n, max(0, (n * 1_000_000 - stake * c.totalShares) / (1_000_000 - stake)))
         }
+        // One request is worth at most maxAmount: floor(n(E+1)/(S+V)) ≤ A ⇔ n ≤ ceil((A+1)(S+V)/(E+1)) − 1.
+        if let most = mulDivChecked(Int128(Self.maxAmount.raw) + 1, c.totalShares + c.virtualShares, Int128(c.equity) + 1, .up) {
+            n = min(n, most - 1)
+        }
         return (n, c)
     }
 
-    /// The most shares `name` can request to redeem at `time` (0 if it cannot request now).
+    /// The most shares `name` can request to redeem at `time` (0 if it cannot request now): its
+    /// shares, less any the manager must keep for its minimum stake, and no more than one request
+    /// may take (worth at most ``Vault/maxAmount``).
     public func maxRedeem(_ name: String, at time: Timestamp) -> Shares {
         Shares(raw: redeemable(name, at: time)?.0 ?? 0)
     }

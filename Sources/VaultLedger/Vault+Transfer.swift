@@ -3,12 +3,14 @@ import MarketCore
 extension Vault {
     /// Share transfer between two depositors (not the manager or protocol).
     ///
-    /// Refused if either side has a pending request, the sender is in lock-up, or (permissioned
-    /// vault) the receiver is not on the access list. Accrues, crystallises both sides'
-    /// performance fees, then moves `n` shares: the sender's mark scales by `(N − n) / N` (up),
-    /// the receiver's mark rises by `ceil(n × (E + 1) / (S + V))` (up: a higher mark favours the
-    /// receiver, which pays fees only on gains made after it received the shares). S and E do
-    /// not change. The receiver is created if new.
+    /// Refused if either side has a pending request, the sender is in lock-up, (permissioned
+    /// vault) the receiver is not on the access list, or the shares are worth more than
+    /// ``Vault/maxAmount``. Accrues, crystallises both sides' performance fees, then moves `n`
+    /// shares worth `v = floor(n × (E + 1) / (S + V))`: the sender's mark drops by `v` like a
+    /// payout (``VaultCore/lowerMark(_:by:leaving:)``; down: the smaller drop keeps the sender's
+    /// higher mark), the receiver's mark rises by `ceil(n × (E + 1) / (S + V))` (up: a higher mark
+    /// favours the receiver, which pays fees only on gains made after it received the shares).
+    /// S and E do not change. The receiver is created if new.
     func planTransfer(_ from: String, _ to: String, _ shares: Shares, _ time: Timestamp, _ c: inout VaultCore)
         -> Result<Plan, VaultError>
     {
@@ -50,16 +52,19 @@ extension Vault {
                         wanted: .shares(shares), shareDecimals: 6 + c.terms.shareOffsetDigits)))
         }
         let value = c.value(ofHeld: n)  // down: the figure shown for the move
+        if value > Self.maxAmount.raw {
+            return .failure(.aboveMaximum(what: "transfer", amount: Amount(raw: value), maximum: Self.maxAmount))
+        }
         // Up: the receiver's mark may include the fraction of a unit; n ≤ S so this is ≤ E + 1.
         let basis = Int64(mulDivWide(n, Int128(c.equity) + 1, c.totalShares + c.virtualShares, .up))
         guard let mark = Self.adding(receiver.highWaterMark.raw, basis),
             let net = Self.adding(receiver.netDeposits.raw, value)
         else { return .failure(.tooLarge("\(to)'s running deposit totals")) }
-        VaultCore.scaleMark(&sender, leaving: n, of: sender.shares.raw)
+        VaultCore.lowerMark(&sender, by: value, leaving: n)
         sender.shares.raw -= n
         receiver.shares.raw += n
         receiver.highWaterMark.raw = mark
-        sender.netDeposits.raw -= value  // ≥ −(Σ payouts + transfers out) > Int64.min in any reachable state
+        sender.netDeposits.raw = saturatingAdd(sender.netDeposits.raw, -value)  // statistics: saturate
         receiver.netDeposits.raw = net
         return .success(
             Plan(

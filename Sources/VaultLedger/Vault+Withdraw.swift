@@ -18,7 +18,8 @@ extension Vault {
     /// - `.shares(n)`: value `floor(n × (E + 1) / (S + V))` (down);
     /// - `.percent(p)`: `n = floor(held × p / 1e6)`, value as for shares.
     /// The shares are not burned: they stay at risk until ``VaultAction/withdraw(depositor:)``.
-    /// The manager must keep its minimum stake of what remains after the request.
+    /// The manager must keep its minimum stake of what remains after the request. A request
+    /// worth more than ``Vault/maxAmount`` is refused (ask for less, or in several requests).
     func planRequest(_ name: String, _ unit: WithdrawUnit, _ time: Timestamp, _ c: inout VaultCore)
         -> Result<Plan, VaultError>
     {
@@ -57,6 +58,7 @@ extension Vault {
         switch unit {
         case .amount(let a):
             if a.raw <= 0 { return .failure(.notPositive("withdrawal amount")) }
+            if a > Self.maxAmount { return .failure(.aboveMaximum(what: "withdrawal", amount: a, maximum: Self.maxAmount)) }
             // Up: the shares given up are worth at least the amount taken.
             guard let needed = c.shares(forAssets: a.raw, .up), needed <= held else { return .failure(shortfall(unit)) }
             n = needed
@@ -72,6 +74,9 @@ extension Vault {
             value = c.value(ofHeld: n)  // down: favours the vault
         }
         if n == 0 { return .failure(.nothingToWithdraw(name)) }
+        if value > Self.maxAmount.raw {
+            return .failure(.aboveMaximum(what: "withdrawal", amount: Amount(raw: value), maximum: Self.maxAmount))
+        }
         if account.role == .manager && c.terms.managerMinimumStake.raw > 0 {
             let stake = Int128(c.terms.managerMinimumStake.raw)
             if (held - n) * 1_000_000 < stake * (c.totalShares - n) {
@@ -126,7 +131,7 @@ extension Vault {
             account.shares.raw -= lost
             c.totalShares -= lost
             if account.role == .depositor { c.userShares -= lost }
-            if account.shares.raw == 0 { VaultCore.scaleMark(&account, leaving: 0, of: 0) }
+            if account.shares.raw == 0 { VaultCore.lowerMark(&account, by: 0, leaving: 0) }  // fresh start
         }
         c.totalWithdrawRequested -= request.value.raw
         account.withdrawRequest = nil
@@ -141,8 +146,9 @@ extension Vault {
 
     /// Pay out a matured request: `payout = min(value at request, floor(n × (E + 1) / (S + V)))`,
     /// so a fall during the redeem period is shared and a rise stays with the remaining holders.
-    /// Burns the `n` shares, `E −= payout`, and scales the depositor's mark by `(N − n) / N` (up).
-    /// No performance fee is crystallised here (it was at the request).
+    /// Burns the `n` shares, `E −= payout`, and lowers the depositor's mark by the payout
+    /// (``VaultCore/lowerMark(_:by:leaving:)``: the mark is net deposits plus profit already
+    /// charged). No performance fee is crystallised here (it was at the request).
     func planWithdraw(_ name: String, _ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
         let slot: Slot
         switch existing(name) {
@@ -163,13 +169,14 @@ extension Vault {
         c.touch(&account)
         let n = request.shares.raw
         let payout = min(c.value(ofHeld: n), request.value.raw)  // value rounds down: favours the vault
-        VaultCore.scaleMark(&account, leaving: n, of: account.shares.raw)
+        VaultCore.lowerMark(&account, by: payout, leaving: n)
         account.shares.raw -= n
         c.totalShares -= n
         if account.role == .depositor { c.userShares -= n }
         c.equity -= payout
-        account.netDeposits.raw -= payout
-        account.totalWithdrawn.raw += payout
+        // Statistics only: saturate rather than trap over a very long life at the largest amounts.
+        account.netDeposits.raw = saturatingAdd(account.netDeposits.raw, -payout)
+        account.totalWithdrawn.raw = saturatingAdd(account.totalWithdrawn.raw, payout)
         c.totalWithdrawRequested -= request.value.raw
         account.withdrawRequest = nil
         let write = place(account, at: slot, in: &c)

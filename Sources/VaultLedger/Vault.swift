@@ -29,8 +29,9 @@ public enum LogSealing: Sendable, Hashable {
 /// log. ``checkInvariants()`` is the expensive sweep tests run after every action.
 ///
 /// ## Cost
-/// Every action except ``CrystallizeTarget/all`` is O(1) (one dictionary lookup by name) and
-/// allocates only for the log append (and a first-time name). With ``LogSealing/everyAction``
+/// Every action except ``CrystallizeTarget/all`` is O(1) (one dictionary lookup by name; fee
+/// accrual adds one step per whole year since the last accrual, at most 8,035) and allocates only
+/// for the log append (and a first-time name). With ``LogSealing/everyAction``
 /// each action also hashes its event (a few SHA-256 blocks).
 public struct Vault: Sendable {
     var core: VaultCore
@@ -46,10 +47,15 @@ public struct Vault: Sendable {
     /// When hashes are computed.
     public let sealing: LogSealing
 
-    /// Largest equity (and deposit, and mark) the ledger accepts: `2^62` raw (≈ 4.6 trillion).
-    public static let maxEquity = Amount(raw: 1 << 62)
-    /// Latest time accepted: the year 3000, in milliseconds.
-    public static let maxTime = Timestamp(milliseconds: 32_503_680_000_000)
+    /// Largest equity the ledger accepts (``MarketCore/Bounds/maxTotal``, 1,000,000,000,000 USDC):
+    /// a mark above it, or a deposit that would take equity above it, is refused.
+    public static let maxEquity = Bounds.maxTotal
+    /// Largest amount one action may move (``MarketCore/Bounds/maxAmount``, 100,000,000,000 USDC):
+    /// a deposit, a withdrawal request or a transfer worth more is refused.
+    public static let maxAmount = Bounds.maxAmount
+    /// Latest time accepted (``MarketCore/Bounds/maxTimestamp``, 9999-12-31T23:59:59.999Z in
+    /// milliseconds; the ledger's clock runs in whole seconds, `0...Bounds.maxSeconds`).
+    public static let maxTime = Bounds.maxTimestamp
 
     /// Creates an empty vault and its first log event.
     /// - Parameters:

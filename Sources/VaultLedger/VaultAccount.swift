@@ -31,12 +31,15 @@ public enum AccountRole: UInt8, Hashable, Sendable {
 /// One holder's record. Read it through ``Vault/account(_:)``.
 ///
 /// The running statistics (`netDeposits`, `totalDeposited`, `totalWithdrawn`,
-/// `performanceFeesPaid`) are `Int64` quote: a deposit that would overflow one is refused; the
-/// others trap past about 9.2 × 10^12 USDC cumulative, which no real vault reaches.
+/// `performanceFeesPaid`) are `Int64` quote: a deposit or incoming transfer that would overflow
+/// one is refused; payouts, outgoing transfers and fees saturate them at the `Int64` limits
+/// (about 9.2 × 10^12 USDC cumulative, which no real vault reaches) rather than trap.
 ///
-/// The high-water mark is a quote amount (DESIGN §6): deposits raise it one for one, a
-/// crystallisation that charges a fee sets it to the value after the fee (a net-of-fee mark), and
-/// a withdrawal or outgoing transfer of `n` of `N` shares scales it by `(N − n) / N`, rounding up.
+/// The high-water mark is a quote amount (DESIGN §6: net deposits plus profit already charged):
+/// deposits raise it one for one, a crystallisation that charges a fee sets it to the value after
+/// the fee (a net-of-fee mark), and a payout or an outgoing transfer lowers it by the quote that
+/// left (never below zero), scaling the accrued hurdle with it; an account left with no shares
+/// starts again from zero.
 public struct VaultAccount: Hashable, Sendable {
     /// The account's name.
     public internal(set) var name: String

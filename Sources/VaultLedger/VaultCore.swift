@@ -23,7 +23,8 @@ struct VaultCore: Hashable, Sendable {
     var protocolAccount: VaultAccount
     /// Whole seconds up to which fees, points and the hurdle index have accrued.
     var clock: Int64
-    /// Management fee owed but not yet minted, in units of `1 / (1e6 × secondsPerYear)` quote.
+    /// Management fee owed but not yet minted, in units of `1 / (1e6 × secondsPerYear)` quote:
+    /// below one quote unit after a mint, or the whole fee while it is worth less than a share.
     var managementAccrued: Int128
     /// Protocol fee owed but not yet minted, same units.
     var protocolAccrued: Int128
@@ -94,7 +95,7 @@ struct VaultCore: Hashable, Sendable {
     /// Brings fees, points and the hurdle index up to `time`, applying a due fee update at its
     /// effective instant. Needs a valid mark.
     /// - Returns: management plus protocol fee charged (quote).
-    /// - Complexity: O(1).
+    /// - Complexity: O(1), plus one step per whole year between actions (see ``chargeAnnualFees(dt:)``).
     mutating func accrue(to time: Timestamp) -> Int64 {
         precondition(markValid, "accrual needs a valid mark")
         var charged: Int64 = 0
@@ -132,53 +133,151 @@ struct VaultCore: Hashable, Sendable {
             }
         }
 
-        // Management fee first, then the protocol fee on what depositors hold after it.
-        var charged: Int64 = 0
-        let (mFee, mShares, mCarry) = annualFee(rate: fees.managementFee.raw, carried: managementAccrued, dt: dt)
-        managementAccrued = mCarry
-        if mShares > 0 {
-            totalShares += mShares
-            manager.shares.raw += mShares
-            self.fees.managementFee.raw += mFee
-            charged += mFee
+        return chargeAnnualFees(dt: dt)
+    }
+
+    /// Charges the management and protocol fees for `dt` seconds on depositor equity
+    /// `D = floor(U × (E + 1) / (S + V))` (depositor shares only: the manager's and protocol's
+    /// shares, including earlier fee shares, pay nothing).
+    ///
+    /// The fee (DESIGN §6, "accrued per second on depositor equity") is linear in time within
+    /// a year and compounds once a year, as if the vault were accrued at least once a year:
+    /// - each whole year `k` of the gap charges `floor(D_k × rate / 1e6)` per fee, and
+    ///   `D_{k+1} = D_k − both` (down: favours depositors; `D_k ≥ 1` because the rates sum to
+    ///   less than 100%);
+    /// - the remaining `r < 1 year` seconds owe `carried + D_n × rate × r` in units of
+    ///   `1 / (1e6 × year)` quote; the fee is the floor of that in quote (down), and the fraction
+    ///   below one quote unit is carried to the next accrual;
+    /// - the sum of both fees is capped at `D − 1` (the protocol's part is cut first).
+    /// Each fee is then paid by ``dilute(_:toProtocol:)``. A fee worth too little to mint a share
+    /// is carried whole (frequent actions never erase it); a fee cut by the cap is not carried.
+    /// - Returns: management plus protocol fee charged (quote).
+    /// - Complexity: O(1), plus one step per whole year of the gap (at most ~8,000).
+    private mutating func chargeAnnualFees(dt: Int64) -> Int64 {
+        let rm = Int128(terms.fees.managementFee.raw), rp = Int128(terms.fees.protocolFee.raw)
+        guard rm > 0 || rp > 0, userShares > 0 else {
+            managementAccrued = 0
+            protocolAccrued = 0
+            return 0
         }
-        let (pFee, pShares, pCarry) = annualFee(rate: fees.protocolFee.raw, carried: protocolAccrued, dt: dt)
-        protocolAccrued = pCarry
-        if pShares > 0 {
-            totalShares += pShares
-            protocolAccount.shares.raw += pShares
-            self.fees.protocolFee.raw += pFee
-            charged += pFee
+        let depositorEquity = Int128(value(ofHeld: userShares))
+        let year = Int128(VaultTerms.secondsPerYear)
+        let years = Int128(dt) / year, rest = Int128(dt) % year
+        // Whole years: compound once a year (each floor favours depositors).
+        var d = depositorEquity
+        var yearlyM: Int128 = 0, yearlyP: Int128 = 0
+        var k: Int128 = 0
+        while k < years {
+            let m = d * rm / 1_000_000, p = d * rp / 1_000_000  // d ≤ 1e18, rates < 1e6: no overflow
+            if m + p == 0 { break }  // d no longer moves: the remaining years charge nothing
+            yearlyM += m
+            yearlyP += p
+            d -= m + p
+            k += 1
+        }
+        // Everything owed, in units of 1 / (1e6 × year) quote: < 1e18 × 3.2e13 + carry, far inside Int128.
+        let owedM = (rm > 0 ? managementAccrued : 0) + yearlyM * Self.ratePerYearUnit + d * rm * rest
+        let owedP = (rp > 0 ? protocolAccrued : 0) + yearlyP * Self.ratePerYearUnit + d * rp * rest
+        var feeM = owedM / Self.ratePerYearUnit  // floor: favours depositors
+        var feeP = owedP / Self.ratePerYearUnit
+        // Depositors keep at least one raw unit (only a large carry can reach this).
+        let cap = max(depositorEquity - 1, 0)
+        var cappedM = false, cappedP = false
+        if feeM > cap {
+            feeM = cap
+            cappedM = true
+        }
+        if feeM + feeP > cap {
+            feeP = cap - feeM
+            cappedP = true
+        }
+
+        var charged: Int64 = 0
+        let (chargedM, limitM) = feeM > 0 ? dilute(feeM, toProtocol: false) : (0, false)
+        if chargedM > 0 || limitM || cappedM {
+            managementAccrued = (cappedM || limitM) ? 0 : owedM - chargedM * Self.ratePerYearUnit
+        } else {
+            managementAccrued = owedM  // worth less than a share: carried whole
+        }
+        if chargedM > 0 {
+            fees.managementFee.raw = saturatingAdd(fees.managementFee.raw, Int64(chargedM))
+            charged += Int64(chargedM)
+        }
+        let (chargedP, limitP) = feeP > 0 ? dilute(feeP, toProtocol: true) : (0, false)
+        if chargedP > 0 || limitP || cappedP {
+            protocolAccrued = (cappedP || limitP) ? 0 : owedP - chargedP * Self.ratePerYearUnit
+        } else {
+            protocolAccrued = owedP
+        }
+        if chargedP > 0 {
+            fees.protocolFee.raw = saturatingAdd(fees.protocolFee.raw, Int64(chargedP))
+            charged += Int64(chargedP)
         }
         return charged
     }
 
-    /// An annual fee on depositor equity `D = floor(U × (E + 1) / (S + 10^δ))` for `dt` seconds,
-    /// paid by minting shares (dilution).
+    /// Pays `fee` quote from depositor equity to the manager (or the protocol account) by
+    /// minting shares so that only depositor shares (and the virtual shares, which are nobody's)
+    /// lose value; the other fee recipient's holding is scaled up so it keeps its value.
     ///
-    /// - `owed = carried + D × rate × dt` in units of `1 / (1e6 × year)` quote;
-    /// - `fee = floor(owed / (1e6 × year))` (down: favours depositors), capped at `D − 1`;
-    /// - `minted = floor(fee × (S + 10^δ) / (E + 1 − fee))` (down: favours depositors), the
-    ///   dilution-correct count: the new shares are worth at most `fee`, and depositors lose at most `fee`;
-    /// - when the fee or the minted count is zero nothing is minted and the whole owed amount is
-    ///   carried to the next accrual (the fee is never erased by frequent actions); when shares
-    ///   are minted the fraction below one quote unit is carried; when capped, nothing is carried.
-    /// - Returns: (fee charged, shares minted, new carried amount).
-    private func annualFee(rate: Int64, carried: Int128, dt: Int64) -> (Int64, Int128, Int128) {
-        guard rate > 0, userShares > 0 else { return (0, 0, 0) }
-        let depositorEquity = value(ofHeld: userShares)
-        let owed = carried + Int128(depositorEquity) * Int128(rate) * Int128(dt)
-        var fee = owed / Self.ratePerYearUnit  // floor
-        let cap = Int128(max(depositorEquity - 1, 0))
-        let capped = fee > cap
-        if capped { fee = cap }
-        guard fee > 0 else { return (0, 0, owed) }
-        // E + 1 − fee ≥ E + 1 − (D − 1) ≥ 2 because D ≤ E.
-        guard let minted = mulDivChecked(fee, totalShares + virtualShares, Int128(equity) + 1 - fee, .down),
-            minted > 0, totalShares + minted <= Shares.limit.raw
-        else { return (0, 0, owed) }
-        return (Int64(fee), minted, capped ? 0 : owed - fee * Self.ratePerYearUnit)
+    /// With `Q = U + V` (depositor plus virtual shares), `T = S + V`, `W = Q × (E + 1) / T` (their
+    /// value), carried with 64 fractional bits and rounded up (`Ŵ = ⌈W × 2^64⌉ / 2^64`), and
+    /// `K = Q` when the other recipient holds no shares, `Q − 1` when it does:
+    /// - `T' = floor(K × (E + 1) / (Ŵ − fee))` (the new `S' + V`; down);
+    /// - the other recipient's `O' = floor(O × T' / T)` (down: it keeps at most its value, losing
+    ///   less than one raw share's worth);
+    /// - the receiving account gets the rest, `T' − V − U − O'`.
+    /// For the new price `p' = (E + 1) / T'`, `K × p' ≥ W − fee`, so depositors and virtual shares
+    /// together lose at most `fee − (Q − K) p'`, and the receiver, which gains what they lose plus
+    /// the other's rounding loss (`< p'`), gains at most `fee`: never more than the fee, and short
+    /// of it by at most a raw unit times 2⁻⁶⁴ plus about two raw shares' worth (`p'` is a
+    /// thousandth of a raw unit at δ = 3 and NAV 1). E does not move.
+    ///
+    /// If `T' − V` would pass ``Shares/limit`` the fee is cut to the largest that fits (the
+    /// returned flag is true: the cut is forgiven, not carried). Nothing happens (0 charged)
+    /// when the fee is worth less than the shares it needs (`T' ≤ T`, or the receiver would end
+    /// with fewer shares than it has).
+    /// - Returns: the fee actually charged, and whether the share limit cut it.
+    private mutating func dilute(_ fee: Int128, toProtocol: Bool) -> (charged: Int128, cut: Bool) {
+        let q = userShares + virtualShares
+        let t = totalShares + virtualShares
+        // E ≤ maxEquity = 1e18 < 2^60, so (E + 1) × 2^64 < 2^124 fits Int128, and every product
+        // below (shares ≤ 2^100 times that) fits the 256-bit intermediate of mulDivWide.
+        let e1Scaled = (Int128(equity) + 1) << Self.feeFractionBits
+        let otherOld = toProtocol ? manager.shares.raw : protocolAccount.shares.raw
+        let receiverOld = toProtocol ? protocolAccount.shares.raw : manager.shares.raw
+        let k = otherOld > 0 ? q - 1 : q
+        guard k >= 1 else { return (0, false) }
+        // Ŵ × 2^64, rounded up; q ≤ t, so it is at most (E + 1) × 2^64.
+        let w = mulDivWide(q, e1Scaled, t, .up)
+        // The smallest Ŵ − fee that keeps T' ≤ limit + V (at least 1; w ≥ floorW because k ≤ q and t ≤ limit + V).
+        let floorW = mulDivWide(k, e1Scaled, Shares.limit.raw + virtualShares, .up)
+        let most = (w - floorW) >> Self.feeFractionBits  // floor: the largest fee that fits
+        var f = fee
+        var cut = false
+        if f > most {
+            f = most
+            cut = true
+        }
+        guard f > 0 else { return (0, cut) }
+        let newT = mulDivWide(k, e1Scaled, w - (f << Self.feeFractionBits), .down)  // ≤ limit + V
+        guard newT > t else { return (0, cut) }
+        let otherNew = mulDivWide(otherOld, newT, t, .down)
+        let receiverNew = newT - virtualShares - userShares - otherNew
+        guard receiverNew >= receiverOld else { return (0, cut) }
+        if toProtocol {
+            protocolAccount.shares.raw = receiverNew
+            manager.shares.raw = otherNew
+        } else {
+            manager.shares.raw = receiverNew
+            protocolAccount.shares.raw = otherNew
+        }
+        totalShares = newT - virtualShares
+        return (f, cut)
     }
+
+    /// Fractional bits carried in the depositor value `W` when sizing a fee mint.
+    static let feeFractionBits: Int128 = 64
 
     // MARK: Per-account bookkeeping
 
@@ -248,24 +347,36 @@ struct VaultCore: Hashable, Sendable {
         let fee = due.manager + due.protocol
         account.highWaterMark = Amount(raw: due.value - fee)
         account.hurdleAccrued = 0
-        account.performanceFeesPaid.raw += fee
-        fees.performanceFee.raw += due.manager
-        fees.protocolProfitShare.raw += due.protocol
+        account.performanceFeesPaid.raw = saturatingAdd(account.performanceFeesPaid.raw, fee)
+        fees.performanceFee.raw = saturatingAdd(fees.performanceFee.raw, due.manager)
+        fees.protocolProfitShare.raw = saturatingAdd(fees.protocolProfitShare.raw, due.protocol)
         return (fee, managerShares + protocolShares)
     }
 
-    /// Scales a depositor's mark and accrued hurdle when `n` of its `N` shares leave
-    /// (withdrawal, outgoing transfer): `ceil(x × (N − n) / N)`, up so the depositor keeps the
-    /// higher bar. Zero shares left means a fresh start.
-    static func scaleMark(_ account: inout VaultAccount, leaving n: Int128, of total: Int128) {
+    /// Lowers a depositor's mark by the quote that left with `n` of its shares (a payout, or the
+    /// value of shares transferred out), DESIGN §6: the mark is net deposits plus profit already
+    /// charged, so money taken out comes off it one for one (as in Drift). Call with the holding
+    /// before the `n` shares leave.
+    ///
+    /// - `H' = max(H − amount, 0)`: a depositor that takes out more than its mark (profit not yet
+    ///   charged, e.g. under the hurdle) starts again from zero rather than carrying a negative
+    ///   mark (in its favour);
+    /// - the accrued hurdle scales with the mark, `ceil(hurdle × H' / H)` (up: the higher bar
+    ///   favours the depositor), as if the mark had been `H'` since it was last reset;
+    /// - no shares left means a fresh start: mark and hurdle zero.
+    static func lowerMark(_ account: inout VaultAccount, by amount: Int64, leaving n: Int128) {
         guard account.role == .depositor else { return }
-        let remaining = total - n
-        if remaining == 0 {
+        if account.shares.raw - n <= 0 {
             account.highWaterMark = .zero
             account.hurdleAccrued = 0
             return
         }
-        account.highWaterMark.raw = Int64(mulDivWide(Int128(account.highWaterMark.raw), remaining, total, .up))
-        account.hurdleAccrued = mulDivWide(account.hurdleAccrued, remaining, total, .up)
+        let old = account.highWaterMark.raw
+        let new = max(old - amount, 0)  // both in 0...Int64.max: no overflow
+        if old > 0 {
+            // hurdleAccrued < 2^122 and new ≤ 2^63: the product fits the 256-bit intermediate.
+            account.hurdleAccrued = mulDivWide(account.hurdleAccrued, Int128(new), Int128(old), .up)
+        }
+        account.highWaterMark.raw = new
     }
 }

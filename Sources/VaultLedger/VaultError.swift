@@ -36,12 +36,15 @@ public enum VaultError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknownAccount(String)
     /// Actions must come in time order.
     case timeWentBackwards(last: Timestamp, at: Timestamp)
-    /// A time before the epoch or after the year 3000.
+    /// A time before the epoch or after ``Vault/maxTime`` (the end of the year 9999).
     case timeOutOfRange(Timestamp)
     /// Equity is unknown (oracle invalid); the action needs it.
     case markInvalid
     /// A mark outside `0...maxEquity`.
     case equityOutOfRange(Amount)
+    /// An amount above the ledger's bound for it: one action's amount above ``Vault/maxAmount``
+    /// (`what` names it), or the equity a deposit would leave above ``Vault/maxEquity``.
+    case aboveMaximum(what: String, amount: Amount, maximum: Amount)
     /// Amounts, shares and percentages must be positive.
     case notPositive(String)
     /// The deposit is below the vault's minimum.
@@ -91,13 +94,16 @@ public enum VaultError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unknownAccount(let name): return "no account named \(name)"
         case .timeWentBackwards(let last, let at):
             return "time \(Self.seconds(at)) is before the last action at \(Self.seconds(last))"
-        case .timeOutOfRange(let t): return "time \(Self.seconds(t)) is outside the supported range (epoch to year 3000)"
+        case .timeOutOfRange(let t): return "time \(Self.seconds(t)) is outside the supported range (epoch to the end of year 9999)"
         case .markInvalid: return "equity mark is invalid (oracle down); mark the vault before this action"
         case .equityOutOfRange(let e): return "equity \(money(e)) is outside 0...\(money(Vault.maxEquity))"
+        case .aboveMaximum(let what, let amount, let maximum):
+            return "\(what) \(money(amount)) is above the maximum \(money(maximum))"
         case .notPositive(let what): return "\(what) must be positive"
         case .belowMinimumDeposit(let amount, let minimum):
             return "deposit \(money(amount)) is below the minimum deposit \(money(minimum))"
         case .vaultFull(let room, let minimum):
+            if room.raw <= 0 { return "vault is at capacity: no room for a deposit" }
             return "vault is at capacity: room for \(money(room)), below the minimum deposit \(money(minimum))"
         case .wipedOut: return "vault equity is zero with shares outstanding; it takes no deposits"
         case .notPermitted(let name): return "\(name) is not on the vault's access list"

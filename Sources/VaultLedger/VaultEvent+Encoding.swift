@@ -145,8 +145,11 @@ extension ByteSink {
 }
 
 extension VaultEvent {
-    /// Format version written first in every event's canonical bytes.
-    static let encodingVersion: UInt8 = 1
+    /// Format version written first in every event's canonical bytes. Version 2: the same fields,
+    /// replayed under the version-2 fee rules (management and protocol fees on depositors only,
+    /// yearly compounding over long gaps, the mark lowered by payouts); a version-1 log would
+    /// replay to different numbers, so it is refused rather than misread.
+    static let encodingVersion: UInt8 = 2
 
     /// Writes the canonical encoding: version, previous hash, then every field in declaration
     /// order; integers big-endian fixed width (`Int64` 8 bytes, `Int128` 16), strings as a u32

@@ -13,7 +13,9 @@ public enum HurdleKind: UInt8, Hashable, Sendable, CaseIterable {
 /// Changing it goes through ``VaultAction/setFees(_:)``: a change that is nowhere worse for
 /// depositors applies at once; any raise waits ``VaultTerms/feeTimelockSeconds``.
 public struct FeeTerms: Hashable, Sendable {
-    /// Annual management fee on depositor equity, charged per second by minting shares to the manager.
+    /// Annual management fee on depositor equity (the manager's and protocol's own shares are
+    /// exempt), accrued per second, linear within a year and compounding yearly across longer
+    /// gaps, paid by minting shares to the manager that dilute depositor shares only.
     public var managementFee: Ppm
     /// Share of each depositor's profit above its high-water mark paid to the manager.
     public var performanceFee: Ppm
@@ -21,7 +23,8 @@ public struct FeeTerms: Hashable, Sendable {
     public var hurdleRate: Ppm
     /// Whether a cleared hurdle charges the whole profit (`soft`) or only the excess (`hard`).
     public var hurdle: HurdleKind
-    /// Annual protocol fee on depositor equity, minted to the protocol account.
+    /// Annual protocol fee on depositor equity, charged like the management fee (on the same
+    /// depositor equity) and minted to the protocol account.
     public var protocolFee: Ppm
     /// Share of each depositor's profit above its mark paid to the protocol account.
     public var protocolProfitShare: Ppm
@@ -91,9 +94,11 @@ public struct VaultTerms: Hashable, Sendable {
     public var fees: FeeTerms
     /// δ of the virtual offset: `10^δ` virtual shares and 1 virtual quote unit (DESIGN §6), `0...12`.
     public var shareOffsetDigits: Int
-    /// Smallest deposit accepted (after the capacity clamp), at least one raw unit.
+    /// Smallest deposit accepted (after the capacity clamp); zero means no minimum (as in
+    /// Drift), though a deposit must still be positive and mint at least one raw share.
     public var minDeposit: Amount
-    /// Capacity: deposits are clamped so equity stays at or below this; nil = unlimited.
+    /// Capacity: deposits are clamped so equity stays at or below this; nil or zero = no cap (as
+    /// in Drift's `max_tokens == 0`), leaving only the ledger's own bound ``Vault/maxEquity``.
     public var maxTokens: Amount?
     /// When true, only names on the access list may deposit or receive shares.
     public var permissioned: Bool
@@ -108,7 +113,7 @@ public struct VaultTerms: Hashable, Sendable {
     /// Points emitted per second, shared pro rata among depositor shares (`0...1_000_000`).
     public var pointsPerSecond: Int64
 
-    /// Creates terms; defaults: no fees, δ = 3, minimum deposit 1 raw unit, unlimited, open,
+    /// Creates terms; defaults: no fees, δ = 3, minimum deposit 1 raw unit, no cap, open,
     /// no lock-up, no redeem period, no manager stake, protocol account "protocol", no points.
     public init(
         fees: FeeTerms = .none, shareOffsetDigits: Int = 3, minDeposit: Amount = Amount(raw: 1),
@@ -136,6 +141,12 @@ public struct VaultTerms: Hashable, Sendable {
     /// How long a fee raise waits: `max(1 week, 2 × redeemPeriod)`.
     public var feeTimelockSeconds: Int64 { max(Self.oneWeekSeconds, 2 * redeemPeriodSeconds) }
 
+    /// The capacity in force: ``maxTokens`` unless it is nil or zero (no cap).
+    public var capacity: Amount? {
+        guard let cap = maxTokens, cap.raw > 0 else { return nil }
+        return cap
+    }
+
     /// `10^δ`, the virtual share count.
     var virtualShares: Int128 {
         var v: Int128 = 1
@@ -147,9 +158,11 @@ public struct VaultTerms: Hashable, Sendable {
     public var problem: String? {
         if let p = fees.problem { return p }
         if !(0...12).contains(shareOffsetDigits) { return "share offset digits must be 0...12" }
-        if minDeposit.raw < 1 || minDeposit.raw > Vault.maxEquity.raw { return "minimum deposit must be positive" }
-        if let cap = maxTokens, cap.raw < 1 || cap.raw > Vault.maxEquity.raw {
-            return "max tokens must be positive and at most \(Vault.maxEquity.formatted(minimumDecimals: 2))"
+        if minDeposit.raw < 0 || minDeposit > Vault.maxAmount {
+            return "minimum deposit must be 0 (none) to \(Vault.maxAmount.formatted(minimumDecimals: 2))"
+        }
+        if let cap = maxTokens, cap.raw < 0 || cap > Vault.maxEquity {
+            return "max tokens must be 0 (no cap) to \(Vault.maxEquity.formatted(minimumDecimals: 2))"
         }
         if !(0...(365 * 86_400)).contains(lockUpSeconds) { return "lock-up must be 0 to 365 days" }
         if !(0..<(90 * 86_400)).contains(redeemPeriodSeconds) { return "redeem period must be 0 to under 90 days" }

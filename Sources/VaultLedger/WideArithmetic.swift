@@ -37,3 +37,11 @@ import MarketCore
 @inlinable func saturatingInt64(_ x: Int128) -> Int64 {
     x > Int128(Int64.max) ? .max : (x < Int128(Int64.min) ? .min : Int64(x))
 }
+
+/// `a + b` clamped to the `Int64` range. Used only for cumulative statistics (fee totals, fees
+/// paid, deposits and payouts summed over a vault's life), which no action reads back, so that a
+/// long life at the largest amounts saturates them instead of trapping.
+@inlinable func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? (b > 0 ? .max : .min) : sum
+}

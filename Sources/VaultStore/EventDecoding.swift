@@ -7,7 +7,7 @@ struct MalformedEvent: Error, CustomStringConvertible {
 }
 
 /// Reads the canonical encoding written by `VaultEvent.canonicalBytes` (VaultLedger
-/// `VaultEvent+Encoding.swift`, format version 1) back into a ``VaultEvent``.
+/// `VaultEvent+Encoding.swift`, format version 2) back into a ``VaultEvent``.
 ///
 /// The reader is strict, so that decoding is one-to-one: booleans are 0 or 1, tags are known,
 /// an absent optional's placeholder is zero, strings are valid UTF-8 and every byte is consumed.
@@ -20,8 +20,8 @@ struct CanonicalReader {
 
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    /// Format version of the encoding this reader understands.
-    static let encodingVersion: UInt8 = 1
+    /// Format version of the encoding this reader understands (see `VaultEvent.encodingVersion`).
+    static let encodingVersion: UInt8 = 2
 
     var isAtEnd: Bool { offset == bytes.count }
 
@@ -159,7 +159,9 @@ struct CanonicalReader {
     mutating func event(hash: SHA256Digest) throws(MalformedEvent) -> VaultEvent {
         let version = try u8()
         guard version == Self.encodingVersion else {
-            throw MalformedEvent(description: "unknown event encoding version \(version)")
+            throw MalformedEvent(description: version < Self.encodingVersion
+                ? "event encoding version \(version) was written under earlier fee rules; this build replays version \(Self.encodingVersion) only (recreate the vault)"
+                : "unknown event encoding version \(version)")
         }
         let previousHash = try digest()
         let sequence = try i64()

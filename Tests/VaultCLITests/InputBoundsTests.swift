@@ -224,7 +224,9 @@ private let buyEvents = [
     @Test func createTermsAreBounded() {
         #expect(runReplay([#"{"op":"create","ts":0,"maxTokens":"1000000000000.000001"}"#]).error
                 == "line 1: field 'maxTokens': 1000000000000.000001 exceeds the maximum 1000000000000")
-        #expect(runReplay([#"{"op":"create","ts":0,"minDeposit":"0"}"#]).error == "line 1: field 'minDeposit': must be positive")
+        // 0 means no minimum (as in Drift); negative is refused.
+        #expect(runReplay([#"{"op":"create","ts":0,"minDeposit":"0"}"#]).error == nil)
+        #expect(runReplay([#"{"op":"create","ts":0,"minDeposit":"-1"}"#]).error == "line 1: field 'minDeposit': must not be negative")
         #expect(runReplay([#"{"op":"create","ts":0,"redeemPeriodSeconds":9223372036854775807}"#]).error
                 == "line 1: field 'create': redeem period must be 0 to under 90 days")
         #expect(runReplay([#"{"op":"create","ts":0,"performanceFeePpm":99999999999999999999}"#]).error

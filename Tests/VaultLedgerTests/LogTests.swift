@@ -112,7 +112,7 @@ import VaultLedger
     @Test func canonicalBytesBeginWithVersionAndPreviousHash() throws {
         let events = try history().events
         let bytes = events[2].canonicalBytes
-        #expect(bytes.first == 1)
+        #expect(bytes.first == 2)  // encoding version 2 (the version-2 fee rules)
         #expect(Array(bytes[1..<33]) == events[1].hash.bytes)
         #expect(SHA256.hash(bytes) == events[2].hash)
     }

@@ -103,6 +103,8 @@ import VaultLedger
             #expect(r.performanceFee.raw <= feeBound(name) && r.performanceFee.raw == feeDue(name))
             // The shares moved for the fee are worth no more than the fee.
             #expect(after.convertToAssets(r.performanceFeeShares) <= r.performanceFee)
+        case .accrue:
+            expectAnnualFeesPaidOnlyByDepositors(before: before, after: after, at: t, seed: seed)
         case .crystallize(.all):
             var due: Int64 = 0
             for a in before.depositorAccounts where a.withdrawRequest == nil { due += feeDue(a.name) }

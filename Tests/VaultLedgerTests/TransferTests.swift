@@ -11,7 +11,7 @@ import VaultLedger
         let r = try v.ok(.transfer(from: "alice", to: "bob", shares: shares(40_000_000_000)), at: 1)
         #expect(r.amount == usd("40"))
         #expect(v.sharesOf("alice") == 60_000_000_000 && v.sharesOf("bob") == 40_000_000_000)
-        // Alice's mark scales by 6e10/1e11 → 60; bob's mark is the value received, 40.
+        // Alice's mark drops by the 40 moved → 60; bob's mark is the value received, 40.
         #expect(v.account("alice")?.highWaterMark == usd("60") && v.account("bob")?.highWaterMark == usd("40"))
         #expect(v.account("alice")?.netDeposits == usd("60") && v.account("bob")?.netDeposits == usd("40"))
         #expect(v.totalShares == shares(100_000_000_000) && v.equity == usd("100"))
@@ -34,12 +34,32 @@ import VaultLedger
         // = 1_666_665_836 shares; she keeps 98_333_334_164 with mark 118.
         #expect(r.performanceFee == Amount(raw: 1_999_999) && r.performanceFeeShares == shares(1_666_665_836))
         // The 4e10 moved are worth floor(4e10 × 120_000_001 / 100_000_001_000) = 47_999_999;
-        // bob's mark is the ceiling, 48; alice's mark is ceil(118 × 58_333_334_164 / 98_333_334_164) = 70.000001.
+        // bob's mark is the ceiling, 48; alice's mark drops by the floor, 118 − 47.999999 = 70.000001.
         #expect(r.amount == Amount(raw: 47_999_999))
         #expect(v.account("bob")?.highWaterMark == usd("48"))
         #expect(v.account("alice")?.highWaterMark == Amount(raw: 70_000_001))
         // Neither owes anything right after: both sit at their marks.
         #expect(v.performanceFeeDue(of: "alice", at: sec(1)) == .zero && v.performanceFeeDue(of: "bob", at: sec(1)) == .zero)
+    }
+
+    /// Shares sent at a loss take their value off the sender's mark (like a payout), so the sender
+    /// keeps the rest of its loss to recover before paying a fee, and the receiver starts at value.
+    @Test func transferOutAtALossLowersTheMarkByTheValueMoved() throws {
+        var v = try Vault.make(VaultTerms(fees: FeeTerms(performanceFee: ppm("0.2"))))
+        try v.ok(.deposit(depositor: "alice", amount: usd("100")), at: 0)  // S = 1e11, mark 100
+        try v.ok(.mark(equity: usd("50")), at: 1)
+        // 5e10 shares are worth 2_500_000_050_000_000_000 / 100_000_001_000 = 25_000_000.25:
+        // floor 25 (the amount moved, off alice's mark), ceiling 25.000001 (bob's mark).
+        let r = try v.ok(.transfer(from: "alice", to: "bob", shares: shares(50_000_000_000)), at: 1)
+        #expect(r.amount == usd("25"))
+        #expect(v.account("alice")?.highWaterMark == usd("75"))  // the old rule: 100 × ½ = 50
+        #expect(v.account("bob")?.highWaterMark == Amount(raw: 25_000_001))
+        #expect(v.account("alice")?.netDeposits == usd("75") && v.account("bob")?.netDeposits == usd("25"))
+        // At equity 80 each holds floor(5e10 × 80_000_001 / 100_000_001_000) = 40.000000: alice is under
+        // her 75 (no fee); bob is 14.999999 above his 25.000001: fee floor(14.999999 × 0.2) = 2.999999.
+        try v.ok(.mark(equity: usd("80")), at: 2)
+        #expect(v.performanceFeeDue(of: "alice", at: sec(2)) == .zero)
+        #expect(v.performanceFeeDue(of: "bob", at: sec(2)) == Amount(raw: 2_999_999))
     }
 
     @Test func pointsAccruePerShareSecondProRata() throws {

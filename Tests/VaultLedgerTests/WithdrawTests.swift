@@ -54,8 +54,60 @@ import VaultLedger
         #expect(v.value(of: "bob", at: sec(day)) == Amount(raw: 166_666_666))
         #expect(v.value(of: "alice", at: sec(day)) == Amount(raw: 83_333_333))
         #expect(v.totalWithdrawRequested == .zero)
-        // Alice's mark: 100 scaled by (1e11 − 5e10)/1e11 → 50.
+        // Alice's mark: 100 less the 50 paid out → 50.
         #expect(v.account("alice")?.highWaterMark == usd("50"))
+    }
+
+    /// The mark is net deposits plus profit already charged (DESIGN §6): a payout comes off it
+    /// one for one, so a depositor still under its net deposits pays no performance fee.
+    @Test func markDropsByThePayoutNotInProportionToShares() throws {
+        let fees = FeeTerms(performanceFee: ppm("0.2"), hurdleRate: ppm("0.1"))
+        var v = try Vault.make(VaultTerms(fees: fees))
+        let half = year / 2
+        try v.ok(.deposit(depositor: "alice", amount: usd("100")), at: 0)  // S = 1e11, mark 100
+        try v.ok(.mark(equity: usd("50")), at: half)
+        // Half her shares: n = 5e10, worth floor(5e10 × 50_000_001 / 100_000_001_000)
+        // = floor(2_500_000_050_000_000_000 / 100_000_001_000) = 25.000000. Under her mark: no fee.
+        let request = try v.ok(.requestWithdraw(depositor: "alice", .percent(ppm("0.5"))), at: half)
+        #expect(request.amount == usd("25") && request.performanceFee == .zero)
+        // The request settled her hurdle: 1e8 (mark) × 100_000 (10%) × 15_768_000 s = 1.5768e20 units.
+        #expect(v.account("alice")?.hurdleAccrued == 157_680_000_000_000_000_000)
+        #expect(try v.ok(.withdraw(depositor: "alice"), at: half).amount == usd("25"))
+        // Mark 100 − 25 = 75 (the old rule scaled it by the shares left, to 50). The accrued hurdle
+        // scales with the mark: ceil(1.5768e20 × 75 / 100) = 1.1826e20.
+        #expect(v.account("alice")?.highWaterMark == usd("75"))
+        #expect(v.account("alice")?.hurdleAccrued == 118_260_000_000_000_000_000)
+        // E = 25, S = 5e10. Equity recovers to 60: her 5e10 shares are worth
+        // floor(5e10 × 60_000_001 / 50_000_001_000) = 59.999999, still 15 under her 75: no fee
+        // (the old rule charged floor((59.999999 − 50) × 0.2) = 1.999999 here).
+        try v.ok(.mark(equity: usd("60")), at: half)
+        #expect(v.performanceFeeDue(of: "alice", at: sec(half)) == .zero)
+        #expect(try v.ok(.crystallize(.depositor("alice")), at: half).performanceFee == .zero)
+        // Above her net deposits at 80: worth floor(5e10 × 80_000_001 / 50_000_001_000) = 79.999999,
+        // profit 4.999999 over the hurdle ceil(1.1826e20 / U) = 3.75 (10% × ½ year × 75, not × 100):
+        // fee floor(4.999999 × 0.2) = 0.999999, and the mark becomes 79.999999 − 0.999999 = 79.
+        try v.ok(.mark(equity: usd("80")), at: half)
+        #expect(try v.ok(.crystallize(.depositor("alice")), at: half).performanceFee == Amount(raw: 999_999))
+        #expect(v.account("alice")?.highWaterMark == usd("79"))
+    }
+
+    /// A payout above the mark (profit not charged because it was under the hurdle) leaves the
+    /// mark at zero, never negative.
+    @Test func markNeverGoesBelowZero() throws {
+        let fees = FeeTerms(performanceFee: ppm("0.2"), hurdleRate: ppm("0.5"))
+        var v = try Vault.make(VaultTerms(fees: fees))
+        try v.ok(.deposit(depositor: "alice", amount: usd("100")), at: 0)
+        try v.ok(.deposit(depositor: "bob", amount: usd("100")), at: 0)  // S = 2e11, E = 2e8
+        // +30% over a year: alice worth floor(1e11 × 260_000_001 / 200_000_001_000) = 129.999999,
+        // profit 29.999999 under the hurdle ceil(1e8 × 500_000 × year / U) = 50: no fee at the request.
+        try v.ok(.mark(equity: usd("260")), at: year)
+        // 99% of her shares: n = 99e9, worth floor(99e9 × 260_000_001 / 200_000_001_000) = 128.699999.
+        let request = try v.ok(.requestWithdraw(depositor: "alice", .percent(ppm("0.99"))), at: year)
+        #expect(request.amount == Amount(raw: 128_699_999) && request.performanceFee == .zero)
+        try v.ok(.withdraw(depositor: "alice"), at: year)
+        // 100 − 128.699999 < 0 → 0 (and the hurdle with it); she still holds 1e9 shares.
+        #expect(v.account("alice")?.highWaterMark == .zero && v.account("alice")?.hurdleAccrued == 0)
+        #expect(v.sharesOf("alice") == 1_000_000_000)
     }
 
     @Test func payoutSharesALossDuringTheWait() throws {

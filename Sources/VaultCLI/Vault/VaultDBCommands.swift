@@ -126,8 +126,8 @@ struct VaultCreateCommand: ParsableCommand {
     @Option(help: "The manager's account name.") var manager: String = "manager"
     @Option(help: "Seconds between a withdrawal request and its payout.") var redeemPeriod: Int64 = 0
     @Option(help: "Seconds after a deposit before a withdrawal may be requested.") var lockup: Int64 = 0
-    @Option(help: "Minimum deposit.") var minDeposit: String = "1"
-    @Option(help: "Capacity: deposits are clamped to the room under it.") var maxTokens: String?
+    @Option(help: "Minimum deposit (0 = no minimum).") var minDeposit: String = "1"
+    @Option(help: "Capacity: deposits are clamped to the room under it (0 = no cap).") var maxTokens: String?
     @Flag(help: "Only listed depositors may deposit.") var permissioned = false
     @Option(help: "Share of the vault the manager must keep, e.g. 0.05.") var managerMinStake: String?
     @Option(help: "Virtual share offset digits δ (first-depositor attack protection).") var shareOffset: Int = 3
@@ -138,8 +138,8 @@ struct VaultCreateCommand: ParsableCommand {
             terms.fees = try fees.apply(to: .none)
             terms.redeemPeriodSeconds = redeemPeriod
             terms.lockUpSeconds = lockup
-            terms.minDeposit = try parseDecimal(minDeposit, Amount.self, "--min-deposit", max: Bounds.maxAmount)
-            terms.maxTokens = try maxTokens.map { try parseDecimal($0, Amount.self, "--max-tokens", max: Bounds.maxTotal) }
+            terms.minDeposit = try parseDecimal(minDeposit, Amount.self, "--min-deposit", positive: false, max: Bounds.maxAmount)
+            terms.maxTokens = try maxTokens.map { try parseDecimal($0, Amount.self, "--max-tokens", positive: false, max: Bounds.maxTotal) }
             terms.permissioned = permissioned
             if let s = managerMinStake { terms.managerMinimumStake = try parseDecimal(s, Ppm.self, "--manager-min-stake", positive: false) }
             guard (0...12).contains(shareOffset) else { throw CLIError("--share-offset: expected 0...12") }

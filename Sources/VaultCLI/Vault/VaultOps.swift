@@ -9,8 +9,8 @@ enum VaultOps {
         t.fees = try fees(&f, base: .none)
         if let v = try f.optionalInt("redeemPeriodSeconds") { t.redeemPeriodSeconds = v }
         if let v = try f.optionalInt("lockupSeconds") { t.lockUpSeconds = v }
-        if let v = try f.optionalDecimal("minDeposit", Amount.self, lower: .positive, max: Bounds.maxAmount) { t.minDeposit = v }
-        if let v = try f.optionalDecimal("maxTokens", Amount.self, lower: .positive, max: Bounds.maxTotal) { t.maxTokens = v }
+        if let v = try f.optionalDecimal("minDeposit", Amount.self, lower: .nonNegative, max: Bounds.maxAmount) { t.minDeposit = v }
+        if let v = try f.optionalDecimal("maxTokens", Amount.self, lower: .nonNegative, max: Bounds.maxTotal) { t.maxTokens = v }
         t.permissioned = try f.bool("permissioned", default: false)
         if let v = try f.optionalInt("managerMinimumStakePpm") { t.managerMinimumStake = Ppm(raw: v) }
         if let v = try f.optionalInt("shareOffsetDigits") {
