@@ -9,9 +9,13 @@ public struct FundingConfig: Sendable, Hashable {
     public var periodMs: Int64
     /// Clamp on the per-period rate (1e6 = 100%).
     public var maxRate: Ppm
-    public init(periodMs: Int64 = 3_600_000, maxRate: Ppm = Ppm(raw: 1_000)) {
+    /// The impact notional: the book's side of the mark is the average price to fill this much
+    /// quote (as Binance's premium index), so orders smaller than it cannot move funding.
+    public var impactNotional: Amount
+    public init(periodMs: Int64 = 3_600_000, maxRate: Ppm = Ppm(raw: 1_000), impactNotional: Amount = Amount(raw: 1_000_000_000)) {
         self.periodMs = periodMs
         self.maxRate = maxRate
+        self.impactNotional = impactNotional
     }
 }
 
@@ -29,6 +33,8 @@ public struct FundingState: Sendable, Hashable {
     var oracleIntegral: Int128 = 0
     var lastPremium: Int64 = 0
     var lastOracle: Int64 = 0
+    /// The price of the last fill whose notional reached the impact notional (0: none yet).
+    public internal(set) var lastImpactTrade: Int64 = 0
     /// Funding collected but not yet paid out (positions settle lazily): Σ of payments booked.
     /// Rounding dust beyond one unit is swept to the insurance fund, so once every position has
     /// settled it is 0 or 1.

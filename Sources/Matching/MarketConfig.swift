@@ -173,6 +173,9 @@ public struct MarketConfig: Sendable, Hashable {
             problems.append("breaker: windows must be positive and cooldown non-negative")
         }
         if funding.periodMs <= 0 { problems.append("funding.periodMs: must be positive") }
+        if funding.impactNotional.raw < 0 || funding.impactNotional.raw > Bounds.maxAmount.raw {
+            problems.append("funding.impactNotional: must be within 0...\(Bounds.maxAmount)")
+        }
         if funding.maxRate.raw < 0 || funding.maxRate.raw > 100_000 { problems.append("funding.maxRate: must be within 0...0.1") }
         return problems
     }

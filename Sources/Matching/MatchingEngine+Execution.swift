@@ -381,6 +381,7 @@ extension MatchingEngine {
         let moved = oracle.mark != price
         oracle.mark = price
         oracle.markTime = now
+        if notional >= impactNotionalRaw { funding.lastImpactTrade = price }  // only a trade of impact size marks funding
         // The premium so far is integrated at its old value, then the new mark is recorded.
         if moved { sampleIfMarkMoved() }
         if let b = config.breaker { breakers.observeVolume(qty, at: now, config: b, events: &events) }

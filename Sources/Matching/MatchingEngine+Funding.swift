@@ -1,25 +1,64 @@
 import MarketCore
 
 extension MatchingEngine {
-    /// The mark price: the book's mid when both sides rest, else the AMM's mid, else the last
-    /// trade, else the oracle.
+    /// The funding mark, robust to small orders: the mid of the book's **impact** bid and ask
+    /// (the average price to fill ``FundingConfig/impactNotional`` on each side, walking at most
+    /// 64 levels), else the AMM's mid, else the last fill of at least the impact notional, else
+    /// the oracle; then clamped to within `oracle.maxMarkDivergence` of the last usable oracle.
     public var markPrice: Int64 {
-        Self.mark(bid: book.bids.last?.key, ask: book.asks.last.map { -$0.key }, ammMid: hasAMM && damm.isLive ? damm.midPriceRaw : 0,
-                  last: oracle.mark, oracle: oracle.lastValidPrice)
+        Self.fundingMark(bids: book.bids, asks: book.asks, impact: impactNotionalRaw, ammMid: hasAMM && damm.isLive ? damm.midPriceRaw : 0,
+                         last: funding.lastImpactTrade, oracle: oracle.lastValidPrice, band: markBandPpm)
     }
 
     /// The same, from a mutating context: reading a computed property of `self` there made the
     /// compiler copy the whole engine.
     mutating func markNow() -> Int64 {
-        Self.mark(bid: book.bids.last?.key, ask: book.asks.last.map { -$0.key }, ammMid: hasAMM && damm.isLive ? damm.midPriceRaw : 0,
-                  last: oracle.mark, oracle: oracle.lastValidPrice)
+        Self.fundingMark(bids: book.bids, asks: book.asks, impact: impactNotionalRaw, ammMid: hasAMM && damm.isLive ? damm.midPriceRaw : 0,
+                         last: funding.lastImpactTrade, oracle: oracle.lastValidPrice, band: markBandPpm)
     }
 
-    static func mark(bid: Int64?, ask: Int64?, ammMid: Int64, last: Int64, oracle: Int64) -> Int64 {
-        if let bid, let ask { return (bid + ask) / 2 }
-        if ammMid > 0 { return ammMid }
-        if last > 0 { return last }
-        return oracle
+    static func fundingMark(bids: ContiguousArray<Level>, asks: ContiguousArray<Level>, impact: Int64, ammMid: Int64,
+                            last: Int64, oracle: Int64, band: Int64) -> Int64 {
+        var m: Int64
+        if let bid = impactPrice(bids, notional: impact), let ask = impactPrice(asks, notional: impact) {
+            m = bid / 2 + ask / 2 + (bid % 2 + ask % 2) / 2  // (bid + ask) / 2 toward zero, without overflow
+        } else if ammMid > 0 {
+            m = ammMid
+        } else if last > 0 {
+            m = last
+        } else {
+            return oracle
+        }
+        if oracle > 0 {
+            let off = mulDiv(oracle, band, 1_000_000, .down)
+            m = Swift.min(Swift.max(m, oracle - off), oracle + off)
+        }
+        return m
+    }
+
+    /// The average price to fill `notional` (quote raw) against `levels` (best last): the exact
+    /// ratio `notional / base needed`, rounded toward zero once; nil when 64 levels do not hold
+    /// that much. (All in `Int128`: notional × 1e9 × price ≤ 1e17 × 1e9 × 1e12 = 1e38.)
+    static func impactPrice(_ levels: ContiguousArray<Level>, notional: Int64) -> Int64? {
+        guard notional > 0 else { return levels.last?.price }
+        let target = Int128(notional) * 1_000_000_000  // quote raw × 1e9 = price raw × base raw
+        var quote: Int128 = 0
+        var base: Int128 = 0
+        var i = levels.count - 1
+        var walked = 0
+        while i >= 0 && walked < 64 {
+            let p = Int128(levels[i].price)
+            let q = Int128(levels[i].qty)
+            if quote + p * q >= target {
+                // The rest, (target − quote) / p base, fills at p: average = target × p / (base × p + target − quote).
+                return Int64(target * p / (base * p + target - quote))
+            }
+            quote += p * q
+            base += q
+            i -= 1
+            walked += 1
+        }
+        return nil
     }
 
     /// Folds the premium since the last sample into the period's integral.

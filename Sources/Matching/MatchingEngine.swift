@@ -23,6 +23,9 @@ public struct MatchingEngine: Sendable {
     let minSizeRaw: Int64
     /// How old the last valid oracle may be for margin to allow risk-increasing actions.
     let marginStalenessMs: Int64
+    /// The funding mark's impact notional (quote raw) and its band around the oracle (ppm).
+    let impactNotionalRaw: Int64
+    let markBandPpm: Int64
     public internal(set) var book: OrderBook
     /// The DAMM backstop, if the market has one.
     public var amm: DAMM? { hasAMM ? damm : nil }
@@ -62,6 +65,8 @@ public struct MatchingEngine: Sendable {
         self.tickRaw = config.tick.raw
         self.minSizeRaw = config.minSize.raw
         self.marginStalenessMs = config.oracle.maxStalenessMs
+        self.impactNotionalRaw = config.funding.impactNotional.raw
+        self.markBandPpm = config.oracle.maxMarkDivergence.raw
         self.book = OrderBook(capacity: capacity)
         self.damm = DAMM(config: config.amm ?? AMMConfig())
         quoteScratch.reserveCapacity(16)

@@ -104,6 +104,8 @@ struct MarketFile {
         if var fu = try f.nested("funding") {
             c.funding.periodMs = try fu.optionalInt("periodMs", in: 1...Bounds.maxTimestamp.milliseconds) ?? c.funding.periodMs
             c.funding.maxRate = try fu.optionalDecimal("maxRate", Ppm.self) ?? c.funding.maxRate
+            c.funding.impactNotional = try fu.optionalDecimal("impactNotional", Amount.self, lower: .nonNegative, max: Bounds.maxAmount)
+                ?? c.funding.impactNotional
             try fu.rejectUnknown()
         }
         var risk: RiskConfig? = nil

@@ -1,5 +1,5 @@
 import MarketCore
-import Matching
+@testable import Matching
 import Testing
 
 /// Issue 10's reproducers, hand-computed: the oracle action matrix, margin on amend and on a
@@ -166,6 +166,47 @@ import Testing
         #expect(steps.first?.requirement == Amount("1099.989093"))
         #expect(v.liquidatable().isEmpty)
         PV.checkConservation(v)
+    }
+
+    // MARK: - Funding mark
+
+    @Test func minimumSizeOrdersFarFromTheOracleDoNotMoveFunding() {
+        // The default impact notional: 1,000 USDC a side.
+        var v = PV.venue([PV.plainSpec(funding: FundingConfig())])
+        var ev = EventBuffer()
+        PV.deposit(&v, 1, "10000")
+        PV.deposit(&v, 2, "10000")
+        PV.oracle(&v, "100", at: 0, events: &ev)
+        // Two 0.001-lot orders 5% above the oracle (0.1 USDC each): under the old top-of-book mid
+        // the mark would be (105 + 106) / 2 = 105.5, a 5.5% premium for the whole hour.
+        v.place(market: 0, T.limit(1, 1, .buy, "105", "0.001"), at: T.ts(0), events: &ev)
+        v.place(market: 0, T.limit(2, 2, .sell, "106", "0.001"), at: T.ts(0), events: &ev)
+        #expect(v.markets[0].markPrice == T.p("100").raw)
+        // Even trading them against each other (0.105 USDC) leaves funding alone.
+        v.place(market: 0, T.limit(3, 2, .sell, "105", "0.001"), at: T.ts(1), events: &ev)
+        #expect(T.fills(ev).count == 1)
+        ev.removeAll()
+        v.withMarket(0) { $0.updateFunding(at: T.ts(3_600_000), events: &ev) }
+        #expect(PV.fundingEvents(ev).map(\.rate) == [0])
+        // Depth of impact size moves it: 10 lots a side (≥ 1,000 USDC) at 100.2 / 100.4 → mark 100.3.
+        PV.oracle(&v, "100", at: 3_600_000, events: &ev)
+        v.place(market: 0, T.limit(4, 1, .buy, "100.2", "10"), at: T.ts(3_600_000), events: &ev)
+        v.place(market: 0, T.limit(5, 2, .sell, "100.4", "10"), at: T.ts(3_600_000), events: &ev)
+        #expect(v.markets[0].markPrice == T.p("100.3").raw)
+    }
+
+    @Test func impactPriceAveragesTheLevelsItNeeds() {
+        var e = MatchingEngine(config: .plainBook(tick: T.p("0.01"), step: T.q("0.001")))
+        var ev = EventBuffer()
+        e.place(T.limit(1, 1, .sell, "100", "5"), at: T.ts(0), events: &ev)   // 500 USDC
+        e.place(T.limit(2, 1, .sell, "110", "10"), at: T.ts(0), events: &ev)  // 1,100 USDC
+        // 1,000 USDC: 5 at 100 (500) + 500 / 110 = 4.5454… at 110 → base 9.5454… = 105 / 11;
+        // average = 1000 × 11 / 105 = 104.761904… → 104.761904 (toward zero).
+        #expect(MatchingEngine.impactPrice(e.book.asks, notional: 1_000_000_000) == 104_761_904)
+        // Within the best level the average is that level's price exactly.
+        #expect(MatchingEngine.impactPrice(e.book.asks, notional: 1) == 100_000_000)
+        #expect(MatchingEngine.impactPrice(e.book.asks, notional: 2_000_000_000) == nil)
+        #expect(MatchingEngine.impactPrice(e.book.bids, notional: 1) == nil)
     }
 
     // MARK: - FOK and breakers

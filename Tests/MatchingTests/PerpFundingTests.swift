@@ -142,7 +142,7 @@ import Testing
     @Test func ammPaysItsShareAtThePeriod() {
         var m = MarketConfig(tick: T.p("0.01"), step: T.q("0.001"), minSize: T.q("0.001"), fees: .free,
                              auction: AuctionConfig(duration: 0), amm: AMMConfig(sqrtK: T.q("50000")), breaker: nil)
-        m.funding = FundingConfig()
+        m.funding = FundingConfig(impactNotional: Amount(raw: 1))  // the plain top-of-book mid
         var v = PV.venue([MarketSpec(matching: m)])
         var ev = EventBuffer()
         for a: UInt32 in [1, 3, 4] { PV.deposit(&v, a, "10000") }

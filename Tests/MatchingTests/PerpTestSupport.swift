@@ -11,8 +11,10 @@ enum PV {
     static func usd(_ s: String) -> Int64 { Amount(s)!.raw }
 
     /// A plain book (0.01 tick, 0.001 step, no auction/AMM/breaker) with the given fees and funding period.
+    /// The funding impact notional is one raw unit, so the funding mark is the plain top-of-book mid
+    /// (or the last trade) that the hand computations use; `HardeningTests` covers the real default.
     static func plainSpec(fees: FeeSchedule = .free, risk: RiskConfig = RiskConfig(),
-                          funding: FundingConfig = FundingConfig()) -> MarketSpec {
+                          funding: FundingConfig = FundingConfig(impactNotional: Amount(raw: 1))) -> MarketSpec {
         var m = MarketConfig.plainBook(tick: T.p("0.01"), step: T.q("0.001"))
         m.fees = fees
         m.funding = funding
