@@ -21,6 +21,7 @@ public struct VenueAuctionWorkload: Sendable {
             FixedEdgeProvider(id: ProviderId(UInt32(i)), account: AccountId(UInt32(10 + i)), edge: Ppm(raw: 200 + 150 * Int64(i)),
                               maxSize: Quantity(raw: 10_000_000), latency: Int32(i))
         }
+        for p in providers { _ = venue.registerProvider(p.id, account: p.account) }
         for a in 0..<22 { _ = venue.deposit(AccountId(UInt32(a)), amount: 1_000_000_000_000_000, at: .zero, events: &events) }
         venue.updateOracle(market: 0, price: Price(raw: oracle), confidence: Price(raw: 10_000), at: .zero, events: &events)
         for i in 0..<20 {

@@ -90,7 +90,11 @@ struct MatchSession {
             let account = AccountId(0)
             providers.append(FixedEdgeProvider(id: ProviderId(UInt32(i)), account: account, edge: p.edge, maxSize: p.maxSize, latency: p.latency))
         }
-        for (i, p) in file.providers.enumerated() { providers[i].account = accountId(p.account) }
+        for (i, p) in file.providers.enumerated() {
+            providers[i].account = accountId(p.account)
+            // Each provider quotes for its own account, registered with the venue (which drops any other quote).
+            _ = venue.registerProvider(providers[i].id, account: providers[i].account)
+        }
     }
 
     mutating func orderId(_ name: String) -> OrderId {

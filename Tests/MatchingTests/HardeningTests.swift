@@ -140,6 +140,41 @@ import Testing
         #expect(MatchingEngine.worstPrice(side: .buy, type: .market, price: 0, oracle: 0, endOffset: 5_000) == nil)
     }
 
+    // MARK: - JIT providers through the venue
+
+    @Test func jitQuotesAreCheckedForRegistrationAndMargin() {
+        let c = MarketConfig(tick: T.p("0.01"), step: T.q("0.001"), minSize: T.q("0.001"), fees: .free,
+                             auction: AuctionConfig(duration: 10), amm: nil, breaker: nil)
+        var v = PV.venue([MarketSpec(matching: c)])
+        var ev = EventBuffer()
+        PV.deposit(&v, 1, "100000")
+        PV.deposit(&v, 5, "100")
+        PV.deposit(&v, 6, "100000")
+        PV.deposit(&v, 7, "100000")
+        PV.deposit(&v, 8, "100000")
+        #expect(v.registerProvider(ProviderId(1), account: PV.a(5)) == nil)
+        #expect(v.registerProvider(ProviderId(3), account: PV.a(7)) == nil)
+        #expect(v.registerProvider(ProviderId(3), account: PV.a(8)) == .providerRegistered(account: PV.a(7)))
+        PV.oracle(&v, "100", at: 0, events: &ev)
+        var pool = [
+            // Registered, but its 100 USDC carries only 100 / (100 × 10%) = 10 lots at its worst price 100.
+            FixedEdgeProvider(id: ProviderId(1), account: PV.a(5), edge: .zero, maxSize: T.q("1000"), latency: 0),
+            // Never registered: dropped.
+            FixedEdgeProvider(id: ProviderId(2), account: PV.a(6), edge: .zero, maxSize: T.q("1000"), latency: 0),
+            // Registered for account 7, quoting for account 8: dropped.
+            FixedEdgeProvider(id: ProviderId(3), account: PV.a(8), edge: .zero, maxSize: T.q("1000"), latency: 0),
+        ]
+        ev.removeAll()
+        v.place(market: 0, T.marketOrder(1, 1, .buy, "50"), at: T.ts(1), providers: &pool, events: &ev)
+        let fills = T.fills(ev)
+        #expect(fills.map(\.size) == [T.q("10")])
+        #expect(fills.map(\.price) == [T.p("100")])
+        #expect(fills.map(\.maker) == [.provider(ProviderId(1), PV.a(5))])
+        #expect(v.markets[0].account(PV.a(5)).base == -T.q("10").raw)
+        #expect(v.margin(PV.a(5)).freeCollateral == 0)
+        PV.checkConservation(v)
+    }
+
     // MARK: - Liquidation sizing with the size premium
 
     @Test func liquidationStepSolvesForTheSizePremium() {

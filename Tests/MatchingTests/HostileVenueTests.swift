@@ -67,6 +67,7 @@ import Testing
         // Traders start funded (account 8 with the largest single deposit, so it can reach the position bound).
         for a in UInt32(1)...7 { _ = v.deposit(AccountId(a), amount: 100_000 * 1_000_000, at: .zero, events: &ev) }
         _ = v.deposit(AccountId(8), amount: Bounds.maxAmount.raw, at: .zero, events: &ev)
+        for p in pool.providers { _ = v.registerProvider(p.id, account: p.account) }
         var nextId: UInt32 = 1
         for _ in 0..<commands {
             now += g.chance(95) ? g.pick([0, 1, 1_000, 5_000]) : g.pick([30_000, 60_001, 3_600_000])

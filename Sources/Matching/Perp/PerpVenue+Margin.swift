@@ -79,12 +79,7 @@ extension PerpVenue {
 
     /// Whether `request` keeps the account within initial margin if it fills in full at its
     /// worst price (``MatchingEngine/worstPrice(side:type:price:oracle:endOffset:)``, the rule the
-    /// engine fills by). An order that does not grow the worst-case position always passes.
-    /// Growing it needs a margin price that is fresh (the last valid oracle, no older than the
-    /// staleness limit): `no_oracle` before the first valid oracle, `oracle_invalid` once it is too old.
-    ///
-    /// Computed exactly, with no division: both sides are scaled to quote × 1e21 (base 1e9 ×
-    /// price 1e6 × ratio 1e6) in `Int128`, so there is no rounding to choose and nothing to favour.
+    /// engine fills by). See ``MarginSnapshot/check(side:type:price:size:replacing:)``.
     /// - Parameter replacing: the remaining size of the order this one replaces (an amend), on its side.
     /// - Returns: nil if it passes, else the reason.
     /// - Complexity: O(markets + assets).
@@ -93,43 +88,33 @@ extension PerpVenue {
         guard r.size.raw > 0 && r.size.raw <= Bounds.maxQuantity.raw && r.price.raw >= 0 && r.price.raw <= Bounds.maxPrice.raw else {
             return nil
         }
-        let s = inputs(m, r.account)
-        var openBuy = s.openBuy
-        var openSell = s.openSell
-        let before = Swift.max(abs(s.base + openBuy), abs(s.base - openSell))
-        if let old = replacing {
-            if old.side == .buy { openBuy -= old.size } else { openSell -= old.size }
-        }
-        let after = r.side == .buy ? Swift.max(abs(s.base + openBuy + r.size.raw), abs(s.base - openSell))
-                                   : Swift.max(abs(s.base + openBuy), abs(s.base - openSell - r.size.raw))
-        if after <= before { return nil }
-        let oracle = s.price
-        guard oracle > 0 else { return .noOracle }
-        guard s.fresh else { return .oracleInvalid }
-        guard let worstPrice = MatchingEngine.worstPrice(side: r.side, type: r.type, price: r.price.raw, oracle: oracle,
-                                                         endOffset: endOffset[m]) else { return .noOracle }
+        return marginSnapshot(market: m, account: r.account)
+            .check(side: r.side, type: r.type, price: r.price.raw, size: r.size.raw, replacing: replacing)
+    }
+
+    /// Everything the initial-margin check needs about `account`, read once: market `m`'s inputs,
+    /// and the rest of the account (collateral, other markets) folded into two numbers.
+    /// - Complexity: O(markets + assets).
+    func marginSnapshot(market m: Int, account: AccountId) -> MarginSnapshot {
         let one: Int128 = 1_000_000
         let quoteScale: Int128 = 1_000_000_000 * 1_000_000  // quote raw → 1e21 units (base 1e9 × ratio 1e6)
-        // Equity (initial weights), in 1e21 units: collateral + Σ (cash − unsettled funding + base × price).
-        let i = Int(r.account.raw)
+        // Equity (initial weights), in 1e21 units: collateral + Σ other markets (cash − unsettled funding + base × price).
+        let i = Int(account.raw)
         var equity = Int128(i < usdc.count ? usdc[i] : 0) * quoteScale
         for k in assets.indices where i < usdc.count {
             let amount = assetBalances[i * assets.count + k]
             if amount != 0 { equity += Int128(amount) * Int128(assetPrices[k]) * Int128(assets[k].initialWeight.raw) }
         }
         var requirement: Int128 = 0
-        for mk in markets.indices {
-            let x = mk == m ? s : inputs(mk, r.account)
-            if x.base == 0 && x.quote == 0 && x.openBuy == 0 && x.openSell == 0 && mk != m { continue }
+        for mk in markets.indices where mk != m {
+            let x = inputs(mk, account)
+            if x.base == 0 && x.quote == 0 && x.openBuy == 0 && x.openSell == 0 { continue }
             equity += Int128(x.quote - x.pendingFunding) * quoteScale + Int128(x.base) * Int128(x.price) * one
-            let worst = mk == m ? after : Swift.max(abs(x.base + x.openBuy), abs(x.base - x.openSell))
+            let worst = Swift.max(abs(x.base + x.openBuy), abs(x.base - x.openSell))
             requirement += Int128(worst) * Int128(x.price) * Int128(risks[mk].ratio(risks[mk].initialMargin, base: worst))
         }
-        // Filling away from the oracle loses the difference at once; the largest fee is paid too.
-        let adverse = Int128(Swift.max(r.side == .buy ? worstPrice - oracle : oracle - worstPrice, 0))
-        let size = Int128(r.size.raw)
-        let cost = size * adverse * one + size * Int128(Swift.max(worstPrice, oracle)) * Int128(maxTakerFee[m])
-        return equity - cost >= requirement ? nil : .insufficientMargin
+        return MarginSnapshot(inputs: inputs(m, account), otherEquity: equity, otherRequirement: requirement, risk: risks[m],
+                              maxFee: maxTakerFee[m], endOffset: endOffset[m])
     }
 
     /// Whether the account holds a position or open orders in a market whose margin price is not
@@ -142,5 +127,68 @@ extension PerpVenue {
             }
         }
         return false
+    }
+}
+
+/// One account's initial-margin position, read once (``PerpVenue/marginSnapshot(market:account:)``);
+/// ``check(side:type:price:size:replacing:)`` is the one initial-margin rule, used for orders,
+/// amends and JIT quotes.
+struct MarginSnapshot {
+    var inputs: MarginInputs
+    /// Collateral + every other market's equity, in quote × 1e21 units.
+    var otherEquity: Int128
+    /// Every other market's initial requirement, in the same units.
+    var otherRequirement: Int128
+    var risk: RiskConfig
+    var maxFee: Int64
+    var endOffset: Int64
+
+    /// Whether an order of `size` on `side` keeps the account within initial margin if it fills
+    /// in full at its worst price. An order that does not grow the worst-case position
+    /// (`max(|base + bids|, |base − asks|)`) always passes. Growing it needs a fresh margin price
+    /// (`no_oracle` before the first usable oracle, `oracle_invalid` once it is too old), and
+    /// equity − (worst price vs oracle) × size − size × max(worst, oracle) × the largest fee ≥ the
+    /// requirement. Exact, with no division: both sides in quote × 1e21 (base 1e9 × price 1e6 ×
+    /// ratio 1e6) in `Int128`, so there is no rounding to choose and nothing to favour.
+    func check(side: Side, type: OrderType, price: Int64, size: Int64, replacing: (side: Side, size: Int64)? = nil) -> RejectReason? {
+        let s = inputs
+        var openBuy = s.openBuy
+        var openSell = s.openSell
+        let before = Swift.max(abs(s.base + openBuy), abs(s.base - openSell))
+        if let old = replacing {
+            if old.side == .buy { openBuy -= old.size } else { openSell -= old.size }
+        }
+        let after = side == .buy ? Swift.max(abs(s.base + openBuy + size), abs(s.base - openSell))
+                                 : Swift.max(abs(s.base + openBuy), abs(s.base - openSell - size))
+        if after <= before { return nil }
+        let oracle = s.price
+        guard oracle > 0 else { return .noOracle }
+        guard s.fresh else { return .oracleInvalid }
+        guard let worstPrice = MatchingEngine.worstPrice(side: side, type: type, price: price, oracle: oracle, endOffset: endOffset) else {
+            return .noOracle
+        }
+        let one: Int128 = 1_000_000
+        let quoteScale: Int128 = 1_000_000_000 * 1_000_000
+        let equity = otherEquity + Int128(s.quote - s.pendingFunding) * quoteScale + Int128(s.base) * Int128(oracle) * one
+        let requirement = otherRequirement + Int128(after) * Int128(oracle) * Int128(risk.ratio(risk.initialMargin, base: after))
+        // Filling away from the oracle loses the difference at once; the largest fee is paid too.
+        let adverse = Int128(Swift.max(side == .buy ? worstPrice - oracle : oracle - worstPrice, 0))
+        let cost = Int128(size) * adverse * one + Int128(size) * Int128(Swift.max(worstPrice, oracle)) * Int128(maxFee)
+        return equity - cost >= requirement ? nil : .insufficientMargin
+    }
+
+    /// The largest multiple of `step` up to `size` that passes ``check(side:type:price:size:replacing:)``
+    /// as a limit at `price` (a JIT quote's worst price): the full size when it passes, else a binary
+    /// search (the check is monotone in size: more size only adds requirement and cost).
+    func affordable(side: Side, price: Int64, size: Int64, step: Int64) -> Int64 {
+        let full = size - size % step
+        guard full > 0 else { return 0 }
+        if check(side: side, type: .limit, price: price, size: full) == nil { return full }
+        var lo: Int64 = 0, hi = full / step  // in steps: lo passes (0 always does), hi fails
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2
+            if check(side: side, type: .limit, price: price, size: mid * step) == nil { lo = mid } else { hi = mid }
+        }
+        return lo * step
     }
 }

@@ -43,6 +43,8 @@ public struct PerpVenue: Sendable {
     let endOffset: [Int64]
     /// Whether orders are checked against initial margin (off: a pure matching run without collateral).
     public var enforceMargin: Bool
+    /// JIT providers and the one account each may quote for (``registerProvider(_:account:)``).
+    public internal(set) var jitProviders: [(provider: ProviderId, account: AccountId)] = []
 
     /// Creates a venue. Every market and risk configuration must be valid.
     public init(markets: [MarketSpec], assets: [CollateralAsset] = [], keepers: KeeperConfig = KeeperConfig(), seed: UInt64 = 1,
@@ -182,8 +184,35 @@ public struct PerpVenue: Sendable {
             return
         }
         let start = events.count
-        markets[market].place(request, at: time, providers: &providers, events: &events)
+        // JIT quotes pass through the venue's checks: registered provider and account, and the
+        // initial margin of that account, read before the order (it cannot change until they fill).
+        var checked = CheckedProviderPool(inner: providers, guards: providerGuards(market: market), step: markets[market].stepRaw,
+                                          enforceMargin: enforceMargin)
+        markets[market].place(request, at: time, providers: &checked, events: &events)
+        providers = checked.inner
         afterMatching(market: market, from: start, events: &events)
+    }
+
+    /// Registers JIT provider `provider` to quote for `account` (one account per provider). A
+    /// quote from an unregistered provider, or for another account, is dropped at the venue.
+    public mutating func registerProvider(_ provider: ProviderId, account: AccountId) -> VenueError? {
+        if let i = jitProviders.firstIndex(where: { $0.provider == provider }) {
+            return jitProviders[i].account == account ? nil : .providerRegistered(account: jitProviders[i].account)
+        }
+        jitProviders.append((provider, account))
+        return nil
+    }
+
+    /// Each registered provider's margin snapshot in `market` (nil margin when not enforced).
+    func providerGuards(market: Int) -> ContiguousArray<ProviderGuard> {
+        var out = ContiguousArray<ProviderGuard>()
+        guard !jitProviders.isEmpty else { return out }
+        out.reserveCapacity(jitProviders.count)
+        for p in jitProviders {
+            out.append(ProviderGuard(provider: p.provider, account: p.account,
+                                     margin: enforceMargin ? marginSnapshot(market: market, account: p.account) : nil))
+        }
+        return out
     }
 
     /// Places an order without JIT providers.
@@ -306,6 +335,8 @@ public enum VenueError: Error, Sendable, Hashable, CustomStringConvertible {
     case insufficientMargin(free: Int64)
     case stakeTooSmall(minimum: Int64)
     case unknownKeeper
+    /// The provider is already registered for another account.
+    case providerRegistered(account: AccountId)
     public var description: String {
         switch self {
         case .invalidAmount: return "amount must be positive"
@@ -318,6 +349,43 @@ public enum VenueError: Error, Sendable, Hashable, CustomStringConvertible {
         case .insufficientMargin(let f): return "would breach initial margin (free collateral \(Amount(raw: f)))"
         case .stakeTooSmall(let m): return "stake below the minimum \(Amount(raw: m))"
         case .unknownKeeper: return "unknown keeper"
+        case .providerRegistered(let a): return "provider already registered for account \(a.raw)"
         }
+    }
+}
+
+/// A registered JIT provider and its account's margin, read before the taker order.
+struct ProviderGuard {
+    var provider: ProviderId
+    var account: AccountId
+    var margin: MarginSnapshot?
+}
+
+/// The venue's view of a provider pool: quotes from unregistered providers or for another
+/// account are dropped; each quote's size is cut to what its account's initial margin allows if
+/// it fills at its worst price (``MarginSnapshot/affordable(side:price:size:step:)``).
+struct CheckedProviderPool<P: JITProviderPool>: JITProviderPool {
+    var inner: P
+    let guards: ContiguousArray<ProviderGuard>
+    let step: Int64
+    let enforceMargin: Bool
+
+    mutating func collectQuotes(for offer: AuctionOffer, into quotes: inout ContiguousArray<JITQuote>) {
+        let start = quotes.count
+        inner.collectQuotes(for: offer, into: &quotes)
+        var kept = start
+        for r in start..<quotes.count {
+            var q = quotes[r]
+            guard let g = guards.first(where: { $0.provider == q.provider && $0.account == q.account }) else { continue }
+            if let m = g.margin, q.maxSize.raw > 0, q.worstPrice.raw > 0, q.worstPrice.raw <= Bounds.maxPrice.raw {
+                let size = Swift.min(q.maxSize.raw, Bounds.maxQuantity.raw)
+                q.maxSize = Quantity(raw: m.affordable(side: offer.takerSide.opposite, price: q.worstPrice.raw, size: size, step: step))
+            } else if enforceMargin {
+                continue  // an out-of-range quote takes nothing
+            }
+            quotes[kept] = q
+            kept += 1
+        }
+        quotes.removeLast(quotes.count - kept)
     }
 }
