@@ -71,3 +71,15 @@ if ProcessInfo.processInfo.environment["MMVAULT_BENCHMARKS"] != nil {
             path: "Benchmarks/MatchingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
 }
+
+// The libFuzzer target stays out of the default build (and CI): `.ci/fuzz` builds it with
+//   MMVAULT_FUZZ=1 swift build -c release --scratch-path .build-fuzz --product MMVaultFuzz -Xswiftc -sanitize=fuzzer,address
+// (its @main starts libFuzzer's driver on LLVMFuzzerTestOneInput; see Sources/MMVaultFuzz/Fuzz.swift).
+if ProcessInfo.processInfo.environment["MMVAULT_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "MMVaultFuzz",
+            dependencies: ["VaultCLI"],
+            path: "Sources/MMVaultFuzz",
+            swiftSettings: [.enableExperimentalFeature("Extern")]))
+}

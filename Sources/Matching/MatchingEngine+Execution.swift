@@ -203,11 +203,15 @@ extension MatchingEngine {
     /// How much a JIT provider's account may still trade on `side` within the bounds: its position
     /// plus resting orders on that side stay ≤ ``Bounds/maxQuantity``, and nothing once its trading
     /// cash is past the bound (as for an order at entry).
-    func providerRoom(_ account: AccountId, side: Side) -> Int64 {
-        let a = self.account(account)
-        guard a.quote.magnitude <= UInt64(2 * Bounds.maxTotal.raw) else { return 0 }
-        let room = Bounds.maxQuantity.raw - (side == .buy ? a.base : -a.base) - book.openSize(account, side).raw
-        return Swift.max(room, 0)
+    /// Mutating (field projections only): a non-mutating call from the auction path copied the engine.
+    mutating func providerRoom(_ account: AccountId, side: Side) -> Int64 {
+        let i = Int(account.raw)
+        let base = i < accountStates.count ? accountStates[i].base : 0
+        let quote = i < accountStates.count ? accountStates[i].quote : 0
+        guard quote.magnitude <= UInt64(2 * Bounds.maxTotal.raw) else { return 0 }
+        let oi = 2 * i + (side == .buy ? 0 : 1)
+        let open = oi < book.openSize.count ? book.openSize[oi] : 0
+        return Swift.max(Bounds.maxQuantity.raw - (side == .buy ? base : -base) - open, 0)
     }
 
     static func ranksBefore(_ a: RankedQuote, _ b: RankedQuote, side: Side) -> Bool {

@@ -45,6 +45,8 @@ extension MatchingEngine {
         var quote: Int128 = 0
         var base: Int128 = 0
         var i = levels.count - 1
+        // The usual case, without a division: the best level alone holds the impact notional.
+        if i >= 0 && Int128(levels[i].price) * Int128(levels[i].qty) >= target { return levels[i].price }
         var walked = 0
         while i >= 0 && walked < 64 {
             let p = Int128(levels[i].price)

@@ -244,7 +244,8 @@ public struct MatchingEngine: Sendable {
 
     // MARK: - Validation
 
-    func checkSize(_ size: Quantity) -> RejectReason? {
+    /// Mutating only so a call from `validate` reads fields in place (a non-mutating call copied the engine).
+    mutating func checkSize(_ size: Quantity) -> RejectReason? {
         if size.raw <= 0 { return .invalidSize }
         if size.raw % stepRaw != 0 { return .offStep }
         if size.raw < minSizeRaw { return .belowMinSize }
@@ -289,12 +290,16 @@ public struct MatchingEngine: Sendable {
             // Bounds (docs/matching.md, "Input bounds"): the account's worst-case position on this
             // side, the side's resting size, and the account's trading cash stay within range, so
             // no fill this order or the account's resting orders can make overflows.
-            let a = accountStates[Int(r.account.raw)]
-            let open = book.openSize(r.account, r.side).raw - replacing
-            let grows = (r.side == .buy ? a.base : -a.base) + open + r.size.raw
+            // Field projections only: calling a method on `book` here copied the whole book.
+            let i = Int(r.account.raw)
+            let base = accountStates[i].base
+            let oi = 2 * i + (r.side == .buy ? 0 : 1)
+            let open = (oi < book.openSize.count ? book.openSize[oi] : 0) - replacing
+            let grows = (r.side == .buy ? base : -base) + open + r.size.raw
             if grows > Bounds.maxQuantity.raw { return .positionLimit }
-            if a.quote.magnitude > UInt64(2 * Bounds.maxTotal.raw) { return .positionLimit }
-            if book.restingSize(r.side) - replacing + r.size.raw > Bounds.maxOpenInterest.raw { return .openInterestLimit }
+            if accountStates[i].quote.magnitude > UInt64(2 * Bounds.maxTotal.raw) { return .positionLimit }
+            let resting = r.side == .buy ? book.sideSize.buy : book.sideSize.sell
+            if resting - replacing + r.size.raw > Bounds.maxOpenInterest.raw { return .openInterestLimit }
         }
         let crosses = isTaker(r)
         if r.postOnly && crosses.book { return .postOnlyWouldCross }
@@ -303,10 +308,7 @@ public struct MatchingEngine: Sendable {
             if breakers.isTripped && !r.reduceOnly { return .breakerTripped }
             // A fill-or-kill whose own fills would trip the volume breaker could stop half-way:
             // refused up front so it stays all-or-nothing.
-            if r.tif == .fok && !r.reduceOnly, let b = config.breaker, let maxVolume = b.maxVolume,
-               breakers.windowVolume(at: now, config: b) > maxVolume.raw - r.size.raw {
-                return .wouldTripBreaker
-            }
+            if r.tif == .fok && !r.reduceOnly && fokWouldTripBreaker(size: r.size.raw) { return .wouldTripBreaker }
             if needsOracle && !breakers.isTripped {
                 switch oracleStatus {
                 case .valid: oracle.markValid()
@@ -316,6 +318,14 @@ public struct MatchingEngine: Sendable {
             }
         }
         return nil
+    }
+
+    /// Whether `size` more volume would trip the volume breaker. Out of line and called only for
+    /// fill-or-kill orders: reading `config` inline in `validate` copied it on every order.
+    @inline(never)
+    mutating func fokWouldTripBreaker(size: Int64) -> Bool {
+        guard let b = config.breaker, let maxVolume = b.maxVolume else { return false }
+        return breakers.windowVolume(at: now, config: b) > maxVolume.raw - size
     }
 
     /// Whether an order would take liquidity: it crosses the book, the AMM, or (with an auction) the oracle.

@@ -561,6 +561,12 @@ struct LineReader {
         }
     }
 
+    /// Lines from bytes already in memory (the fuzz entry points), read exactly like a file's.
+    init(bytes: [UInt8], name: String) {
+        buffer = bytes
+        self.name = name
+    }
+
     /// The next line without its line ending, or nil at the end of the input.
     mutating func next() throws -> Substring? {
         while true {

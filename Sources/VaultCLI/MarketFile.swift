@@ -21,7 +21,12 @@ struct MarketFile {
     static let maxInventoryWeight = Ppm(raw: 1_000 * Ppm.scale)
 
     static func load(_ path: String) throws -> MarketFile {
-        var bytes = try readFile(path)
+        try parse(try readFile(path), name: path)
+    }
+
+    /// A market file's bytes (`name` prefixes the error messages, e.g. the file's path).
+    static func parse(_ bytes: [UInt8], name path: String) throws -> MarketFile {
+        var bytes = bytes
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // a UTF-8 byte-order mark
         guard let text = String(validating: bytes, as: UTF8.self) else { throw InputError(message: "\(path): not UTF-8 text") }
         // Repeated keys (at any depth) are refused by the parser; every number is range-checked

@@ -83,7 +83,8 @@ extension PerpVenue {
     /// - Parameter replacing: the remaining size of the order this one replaces (an amend), on its side.
     /// - Returns: nil if it passes, else the reason.
     /// - Complexity: O(markets + assets).
-    func initialMarginCheck(market m: Int, _ r: OrderRequest, replacing: (side: Side, size: Int64)? = nil) -> RejectReason? {
+    /// Mutating only so calls from mutating commands read the venue in place (no copy of `self`).
+    mutating func initialMarginCheck(market m: Int, _ r: OrderRequest, replacing: (side: Side, size: Int64)? = nil) -> RejectReason? {
         // Out-of-range values are the engine's to refuse, with the precise reason.
         guard r.size.raw > 0 && r.size.raw <= Bounds.maxQuantity.raw && r.price.raw >= 0 && r.price.raw <= Bounds.maxPrice.raw else {
             return nil
@@ -95,7 +96,7 @@ extension PerpVenue {
     /// Everything the initial-margin check needs about `account`, read once: market `m`'s inputs,
     /// and the rest of the account (collateral, other markets) folded into two numbers.
     /// - Complexity: O(markets + assets).
-    func marginSnapshot(market m: Int, account: AccountId) -> MarginSnapshot {
+    mutating func marginSnapshot(market m: Int, account: AccountId) -> MarginSnapshot {
         let one: Int128 = 1_000_000
         let quoteScale: Int128 = 1_000_000_000 * 1_000_000  // quote raw → 1e21 units (base 1e9 × ratio 1e6)
         // Equity (initial weights), in 1e21 units: collateral + Σ other markets (cash − unsettled funding + base × price).

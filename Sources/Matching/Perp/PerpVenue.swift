@@ -45,6 +45,8 @@ public struct PerpVenue: Sendable {
     public var enforceMargin: Bool
     /// JIT providers and the one account each may quote for (``registerProvider(_:account:)``).
     public internal(set) var jitProviders: [(provider: ProviderId, account: AccountId)] = []
+    /// Reused buffer of provider guards (see `place`).
+    var guardScratch = ContiguousArray<ProviderGuard>()
 
     /// Creates a venue. Every market and risk configuration must be valid.
     public init(markets: [MarketSpec], assets: [CollateralAsset] = [], keepers: KeeperConfig = KeeperConfig(), seed: UInt64 = 1,
@@ -186,10 +188,14 @@ public struct PerpVenue: Sendable {
         let start = events.count
         // JIT quotes pass through the venue's checks: registered provider and account, and the
         // initial margin of that account, read before the order (it cannot change until they fill).
-        var checked = CheckedProviderPool(inner: providers, guards: providerGuards(market: market), step: markets[market].stepRaw,
-                                          enforceMargin: enforceMargin)
+        // The guards' buffer is reused (moved in and out), so a steady stream of orders allocates nothing.
+        var guards = guardScratch
+        guardScratch = []
+        fillProviderGuards(&guards, market: market)
+        var checked = CheckedProviderPool(inner: providers, guards: guards, step: markets[market].stepRaw, enforceMargin: enforceMargin)
         markets[market].place(request, at: time, providers: &checked, events: &events)
         providers = checked.inner
+        guardScratch = checked.guards
         afterMatching(market: market, from: start, events: &events)
     }
 
@@ -203,16 +209,15 @@ public struct PerpVenue: Sendable {
         return nil
     }
 
-    /// Each registered provider's margin snapshot in `market` (nil margin when not enforced).
-    func providerGuards(market: Int) -> ContiguousArray<ProviderGuard> {
-        var out = ContiguousArray<ProviderGuard>()
-        guard !jitProviders.isEmpty else { return out }
-        out.reserveCapacity(jitProviders.count)
+    /// Each registered provider's margin snapshot in `market` (nil margin when not enforced), into
+    /// `out` (emptied first). None when the market runs no auction (no JIT quotes are asked for).
+    mutating func fillProviderGuards(_ out: inout ContiguousArray<ProviderGuard>, market: Int) {
+        out.removeAll(keepingCapacity: true)
+        guard !jitProviders.isEmpty, markets[market].auctionSteps > 0 else { return }
         for p in jitProviders {
             out.append(ProviderGuard(provider: p.provider, account: p.account,
                                      margin: enforceMargin ? marginSnapshot(market: market, account: p.account) : nil))
         }
-        return out
     }
 
     /// Places an order without JIT providers.
@@ -366,7 +371,7 @@ struct ProviderGuard {
 /// it fills at its worst price (``MarginSnapshot/affordable(side:price:size:step:)``).
 struct CheckedProviderPool<P: JITProviderPool>: JITProviderPool {
     var inner: P
-    let guards: ContiguousArray<ProviderGuard>
+    var guards: ContiguousArray<ProviderGuard>
     let step: Int64
     let enforceMargin: Bool
 
@@ -376,10 +381,11 @@ struct CheckedProviderPool<P: JITProviderPool>: JITProviderPool {
         var kept = start
         for r in start..<quotes.count {
             var q = quotes[r]
-            guard let g = guards.first(where: { $0.provider == q.provider && $0.account == q.account }) else { continue }
-            if let m = g.margin, q.maxSize.raw > 0, q.worstPrice.raw > 0, q.worstPrice.raw <= Bounds.maxPrice.raw {
+            guard let g = guards.firstIndex(where: { $0.provider == q.provider && $0.account == q.account }) else { continue }
+            if guards[g].margin != nil, q.maxSize.raw > 0, q.worstPrice.raw > 0, q.worstPrice.raw <= Bounds.maxPrice.raw {
                 let size = Swift.min(q.maxSize.raw, Bounds.maxQuantity.raw)
-                q.maxSize = Quantity(raw: m.affordable(side: offer.takerSide.opposite, price: q.worstPrice.raw, size: size, step: step))
+                q.maxSize = Quantity(raw: guards[g].margin!.affordable(side: offer.takerSide.opposite, price: q.worstPrice.raw,
+                                                                       size: size, step: step))
             } else if enforceMargin {
                 continue  // an out-of-range quote takes nothing
             }
