@@ -7,6 +7,12 @@ import VaultLedger
 /// any difference, so writes by another process or connection are always seen.
 ///
 /// Cached vaults are drained (`Vault.drainEvents()`): they hold the state, not the log.
+///
+/// A writer ``take(matching:)``s the vault out for the length of its transaction and changes it
+/// in place, then ``offer(_:_:)``s it back after the commit. Holding the only reference is what
+/// lets the ledger update one depositor without copying the whole depositor table
+/// (copy-on-write): a cached vault must never be left shared by the store itself. While a vault
+/// is out, a reader of the same name on another thread finds no entry and reloads it.
 final class VaultCache: Sendable {
     private let vaults = Mutex<[String: Vault]>([:])
 
@@ -14,10 +20,22 @@ final class VaultCache: Sendable {
 
     /// The cached vault if it is the one `row` describes.
     func get(matching row: VaultRow) -> Vault? {
-        guard let vault = get(row.name), vault.eventCount == row.lastSequence + 1,
-            row.lastDigest == vault.lastHash
-        else { return nil }
+        guard let vault = get(row.name), Self.matches(vault, row) else { return nil }
         return vault
+    }
+
+    /// Removes the cached vault of `row`'s name and returns it if it is the one `row` describes
+    /// (a stale one is dropped). The caller then holds the cache's reference: unless someone
+    /// else still holds a copy, the returned vault is uniquely referenced.
+    func take(matching row: VaultRow) -> Vault? {
+        guard let vault = vaults.withLock({ $0.removeValue(forKey: row.name) }), Self.matches(vault, row) else {
+            return nil
+        }
+        return vault
+    }
+
+    private static func matches(_ vault: Vault, _ row: VaultRow) -> Bool {
+        vault.eventCount == row.lastSequence + 1 && row.lastDigest == vault.lastHash
     }
 
     /// Stores a vault just read from the database (authoritative as of that read).
@@ -36,5 +54,15 @@ final class VaultCache: Sendable {
 
     func remove(_ name: String) {
         _ = vaults.withLock { $0.removeValue(forKey: name) }
+    }
+
+    /// Test support: the address of the cached vault's depositor table, which stays the same
+    /// while actions change it in place and moves when the table is copied (or outgrows its
+    /// capacity). nil when nothing is cached or the table has never had storage.
+    func depositorStorage(_ name: String) -> UInt? {
+        vaults.withLock { cache -> UInt? in
+            guard let vault = cache[name], vault.depositorCount > 0 else { return nil }
+            return vault.depositorAccounts.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        }
     }
 }

@@ -31,7 +31,8 @@ public enum SynchronousMode: String, Sendable {
 ///
 /// The current `Vault` of each name is kept in memory after its first load and reused while the
 /// stored last sequence and hash still match it (so another process writing the same file is
-/// seen at once, at the cost of one replay).
+/// seen at once, at the cost of one replay). ``apply(vault:_:at:)`` changes that vault in place
+/// (no copy of its depositors) and caches it again only after its transaction committed.
 public struct VaultDatabase: Sendable {
     private let dbWriter: any DatabaseWriter
     private let cache = VaultCache()
@@ -134,55 +135,44 @@ public struct VaultDatabase: Sendable {
     /// - Returns: the ledger's receipt, or why it refused the action.
     /// - Throws: ``VaultStoreError/unknownVault(_:)``; ``VaultStoreError/corrupt(vault:sequence:reason:)``
     ///   if the vault had to be reloaded and its log does not verify; `DatabaseError`.
-    /// - Complexity: O(1) queries and rows when this process holds the current vault; otherwise
-    ///   one replay of the log first.
+    /// - Complexity: O(1) queries, rows and work (whatever the number of depositors) when this
+    ///   process holds the current vault, except `crystallize(.all)`, which is O(depositors);
+    ///   otherwise one replay of the log first. The cached vault is taken out of
+    ///   the cache and changed in place, so it is not copied, unless the caller still holds a
+    ///   `Vault` returned by ``vault(_:)``: then this action copies the depositor table once
+    ///   (value semantics: that copy keeps the state it was read at).
     public func apply(vault name: String, _ action: VaultAction, at time: Timestamp) throws
         -> Result<VaultReceipt, VaultError>
     {
-        let (result, committed) = try dbWriter.write { db -> (Result<VaultReceipt, VaultError>, Vault?) in
+        // The vault leaves the cache for the transaction and goes back only once it has committed
+        // (or the action was refused, which changes neither the vault nor the file). If anything
+        // throws — a statement, or the commit itself — the changed vault is dropped here, and the
+        // next use reloads it from the file: memory never runs ahead of the database.
+        let (result, vault) = try dbWriter.write { db -> (Result<VaultReceipt, VaultError>, Vault) in
             guard let row = try VaultRow.named(name, db), let id = row.id else {
                 throw VaultStoreError.unknownVault(name)
             }
-            let before = try current(row, db)
-            var vault = before
+            var vault = try checkOut(row, db)
+            let before = AccountsBefore(touchedBy: action, in: vault)
+            // Changes `vault` in place (it is uniquely referenced: no copy-on-write of the
+            // depositor table); a refusal changes nothing.
             let result = vault.apply(action, at: time)
-            guard case .success = result else { return (result, nil) }
+            guard case .success = result else { return (result, vault) }
             let events = vault.drainEvents()
             try EventRows.insert(events, vaultID: id, db)
             try VaultRow(id: id, name: name, vault: vault).updateSnapshot(db)
-            try writeAccounts(touchedBy: action, before: before, after: vault, vaultID: id, db)
+            try before.writeChanged(after: vault, vaultID: id, db)
             return (result, vault)
         }
-        if let committed { cache.offer(name, committed) }
+        cache.offer(name, vault)
         return result
     }
 
-    /// Upserts the account rows an action may have changed: the manager and protocol (fee
-    /// shares), the names in the action, and every depositor for `crystallize(.all)`.
-    private func writeAccounts(
-        touchedBy action: VaultAction, before: Vault, after: Vault, vaultID: Int64, _ db: Database
-    ) throws {
-        func write(_ name: String) throws {
-            guard let account = after.account(name), account != before.account(name) else { return }
-            try AccountRow(vaultID: vaultID, account: account).save(db)
-        }
-        try write(after.managerName)
-        try write(after.protocolAccount.name)
-        switch action {
-        case .deposit(let name, _), .requestWithdraw(let name, _), .cancelWithdraw(let name), .withdraw(let name),
-            .crystallize(.depositor(let name)), .setAccess(let name, _):
-            try write(name)
-        case .transfer(let from, let to, _):
-            try write(from)
-            try write(to)
-        case .crystallize(.all):
-            for (i, account) in after.depositorAccounts.enumerated()
-            where i >= before.depositorCount || account != before.depositorAccounts[i] {
-                try AccountRow(vaultID: vaultID, account: account).save(db)
-            }
-        case .mark, .markInvalid, .accrue, .setFees, .cancelFeeUpdate, .setPermissioned:
-            break
-        }
+    /// The vault `row` describes, taken out of the cache (so this transaction holds the only
+    /// reference the store has), or reloaded and verified from the log.
+    private func checkOut(_ row: VaultRow, _ db: Database) throws -> Vault {
+        if let vault = cache.take(matching: row) { return vault }
+        return try Verifier.load(row, db)
     }
 
     // MARK: Reading
@@ -193,6 +183,10 @@ public struct VaultDatabase: Sendable {
     /// The returned vault's in-memory log is drained (``Vault/eventCount`` and ``Vault/lastHash``
     /// are those of the stored log; its `sealing` mode is unspecified); read the log with
     /// ``events(vault:from:limit:)``. It equals (`==`) `Vault.replay(events)` once drained.
+    ///
+    /// The returned value shares its storage with the store's copy: while the caller keeps it,
+    /// the next ``apply(vault:_:at:)`` copies the depositor table once (O(depositors)) so that
+    /// the caller's value keeps the state it was read at. Keep what you need, not the vault.
     /// - Throws: ``VaultStoreError/unknownVault(_:)``, ``VaultStoreError/corrupt(vault:sequence:reason:)``.
     public func vault(_ name: String) throws -> Vault {
         try dbWriter.read { db in
@@ -315,9 +309,71 @@ public struct VaultDatabase: Sendable {
         }
     }
 
+    /// Makes the next `count` commits of the writer connection fail (the transaction rolls back
+    /// and the write throws ``CommitVeto/Refused``) while the returned veto is alive.
+    func vetoCommits(_ count: Int) -> CommitVeto {
+        dbWriter.writeWithoutTransaction { db in
+            let veto = CommitVeto(count)
+            db.add(transactionObserver: veto, extent: .observerLifetime)
+            return veto
+        }
+    }
+
+    /// The address of the cached vault's depositor table (see ``VaultCache/depositorStorage(_:)``).
+    func cachedDepositorStorage(_ name: String) -> UInt? { cache.depositorStorage(name) }
+
+    /// The event count of the cached vault, nil when none is cached.
+    func cachedEventCount(_ name: String) -> Int64? { cache.get(name)?.eventCount }
+
     /// The names of the migrations applied to the file.
     func appliedMigrations() throws -> [String] {
         try dbWriter.read { db in try Schema.migrator.appliedIdentifiers(db).sorted() }
+    }
+}
+
+/// The accounts an action may change, as they stood before it: the manager and the protocol
+/// (fee shares), the names in the action, and every depositor for `crystallize(.all)`. Only
+/// those are compared and written afterwards, so an action costs O(1) rows and comparisons
+/// whatever the number of depositors (`crystallize(.all)`: O(depositors), as in the ledger).
+struct AccountsBefore {
+    /// Each name the action may change (no repeats) and its account before, nil if none.
+    private(set) var named: [(name: String, account: VaultAccount?)] = []
+    /// The whole depositor table before a `crystallize(.all)` (holding it makes the ledger's
+    /// sweep copy the table once, which that O(depositors) action can afford).
+    private(set) var depositors: ContiguousArray<VaultAccount>? = nil
+
+    init(touchedBy action: VaultAction, in vault: Vault) {
+        func add(_ name: String) {
+            if !named.contains(where: { $0.name == name }) { named.append((name, vault.account(name))) }
+        }
+        add(vault.managerName)
+        add(vault.protocolAccount.name)
+        switch action {
+        case .deposit(let name, _), .requestWithdraw(let name, _), .cancelWithdraw(let name), .withdraw(let name),
+            .crystallize(.depositor(let name)), .setAccess(let name, _):
+            add(name)
+        case .transfer(let from, let to, _):
+            add(from)
+            add(to)
+        case .crystallize(.all):
+            depositors = vault.depositorAccounts
+        case .mark, .markInvalid, .accrue, .setFees, .cancelFeeUpdate, .setPermissioned:
+            break
+        }
+    }
+
+    /// Upserts the row of each account that differs in `after` (or is new there).
+    func writeChanged(after: Vault, vaultID: Int64, _ db: Database) throws {
+        for (name, before) in named {
+            guard let account = after.account(name), account != before else { continue }
+            try AccountRow(vaultID: vaultID, account: account).save(db)
+        }
+        if let depositors {
+            for (i, account) in after.depositorAccounts.enumerated()
+            where i >= depositors.count || account != depositors[i] {
+                try AccountRow(vaultID: vaultID, account: account).save(db)
+            }
+        }
     }
 }
 
@@ -345,4 +401,26 @@ final class CommitRecorder: TransactionObserver, Sendable {
         let total = db.totalChangesCount
         state.withLock { $0.total = total }
     }
+}
+
+/// Test support: fails commits of the writer connection from `databaseWillCommit`, as a full
+/// disk or an I/O error at commit would: after every statement of the transaction succeeded.
+final class CommitVeto: TransactionObserver, Sendable {
+    struct Refused: Error {}
+    private let remaining: Mutex<Int>
+
+    init(_ count: Int) { remaining = Mutex(count) }
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseWillCommit() throws {
+        let refuse = remaining.withLock { n in
+            guard n > 0 else { return false }
+            n -= 1
+            return true
+        }
+        if refuse { throw Refused() }
+    }
+    func databaseDidCommit(_ db: Database) {}
+    func databaseDidRollback(_ db: Database) {}
 }

@@ -14,6 +14,11 @@ import VaultStore
 /// vaultstore-torture --bench tps --db PATH [--synchronous full|normal] [--ops 5000] [--depositors 1000]
 ///     Durable single-action transactions per second (deposit / mark / request / withdraw mix)
 ///     on a vault with D depositors; the file at PATH is replaced.
+/// vaultstore-torture --bench apply --db PATH [--depositors 1000] [--ops 2000] [--repeat 3] [--synchronous normal|full]
+///     Per-action cost of `VaultDatabase.apply` against the number of depositors: imports a vault
+///     with D depositors, warms up, then times `--repeat` rounds of M single-deposit transactions
+///     (random existing depositor each), then the same deposits on the in-memory ledger alone
+///     (the floor). `--synchronous` defaults to NORMAL here; the file at PATH is replaced.
 /// vaultstore-torture --bench verify --db PATH [--events 1000000]
 ///     Builds an N-event log in memory (`LogSealing.onDemand`), imports it in one transaction,
 ///     then times `verify()` three times and an open with verification; PATH is replaced.
@@ -27,7 +32,8 @@ struct Torture {
             case nil: try torture(options)
             case "tps": try benchTPS(options)
             case "verify": try benchVerify(options)
-            case let other?: throw UsageError("unknown benchmark \(other) (tps or verify)")
+            case "apply": try benchApply(options)
+            case let other?: throw UsageError("unknown benchmark \(other) (tps, apply or verify)")
             }
         } catch {
             FileHandle.standardError.write(Data("vaultstore-torture: \(error)\n".utf8))
@@ -90,14 +96,15 @@ struct Torture {
 
     /// The benchmark mix: deposit, mark, request a withdrawal, pay it out.
     /// `pending` is the depositor whose request the next withdrawal pays out.
-    static func benchAction(_ step: Int, vault: Vault, rng: inout SplitMix64, depositors: Int, pending: String?)
+    /// `equity` is the vault's current equity (raw); the bench loops keep that, not a `Vault`
+    /// read from the store, which would make the store's next action copy its depositor table.
+    static func benchAction(_ step: Int, equity e: Int64, rng: inout SplitMix64, depositors: Int, pending: String?)
         -> VaultAction
     {
         let name = depositorName(Int(rng.next() % UInt64(depositors)))
         switch step % 4 {
         case 0: return .deposit(depositor: name, amount: Amount(raw: 1_000_000 + Int64(rng.next() % 100_000_000)))
         case 1:
-            let e = vault.equity.raw
             return .mark(equity: Amount(raw: e + e / 2000 - Int64(rng.next() % UInt64(max(1, e / 1000)))))
         case 2: return .requestWithdraw(depositor: name, .percent(Ppm(raw: 100_000)))
         default:
@@ -111,17 +118,17 @@ struct Torture {
         let seeded = try seededVault(depositors: o.depositors, sealing: .everyAction)
         let db = try VaultDatabase(path: o.db, synchronous: o.synchronous, verifyOnOpen: false)
         try db.importVault(name: "bench", events: seeded.events)
-        var vault = try db.vault("bench")
+        var equity = try db.vault("bench").equity.raw
+        var time = try db.vault("bench").lastActionAt.milliseconds
         var rng = SplitMix64(seed: o.seed)
-        var time = vault.lastActionAt.milliseconds
         let clock = ContinuousClock()
         var applied = 0, refused = 0
         var pending: String? = nil
         let start = clock.now
         for step in 0..<o.ops {
             time += 1000
-            if step % 4 == 1 { vault = try db.vault("bench") }  // the mark moves the current equity
-            let action = benchAction(step, vault: vault, rng: &rng, depositors: o.depositors, pending: pending)
+            if step % 4 == 1 { equity = try db.vault("bench").equity.raw }  // the mark moves the current equity
+            let action = benchAction(step, equity: equity, rng: &rng, depositors: o.depositors, pending: pending)
             switch try db.apply(vault: "bench", action, at: Timestamp(milliseconds: time)) {
             case .success:
                 applied += 1
@@ -140,6 +147,66 @@ struct Torture {
         print("verified events=\(report.eventCount) in \(report.duration)")
     }
 
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// One deposit by a random existing depositor (1 to 100 USDC).
+    static func randomDeposit(_ rng: inout SplitMix64, depositors: Int) -> VaultAction {
+        .deposit(
+            depositor: depositorName(Int(rng.next() % UInt64(depositors))),
+            amount: Amount(raw: 1_000_000 + Int64(rng.next() % 99_000_000)))
+    }
+
+    static func benchApply(_ o: Options) throws {
+        removeDatabase(o.db)
+        let clock = ContinuousClock()
+        var t = clock.now
+        let db: VaultDatabase
+        do {
+            let seeded = try seededVault(depositors: o.depositors, sealing: .onDemand)
+            db = try VaultDatabase(path: o.db, synchronous: o.synchronous, verifyOnOpen: false)
+            try db.importVault(name: "bench", events: seeded.events)
+        }
+        print("seeded and imported \(o.depositors) depositors in \(clock.now - t)")
+        var rng = SplitMix64(seed: o.seed)
+        var time = try db.vault("bench").lastActionAt.milliseconds
+        func run(_ count: Int) throws -> Duration {
+            let start = clock.now
+            for _ in 0..<count {
+                time += 1000
+                let action = randomDeposit(&rng, depositors: o.depositors)
+                _ = try db.apply(vault: "bench", action, at: Timestamp(milliseconds: time)).get()
+            }
+            return clock.now - start
+        }
+        _ = try run(max(100, o.ops / 10))  // warm-up: statement cache, page cache, first copies
+        var perAction: [Double] = []
+        for round in 1...o.repeats {
+            let elapsed = try run(o.ops)
+            let us = seconds(elapsed) / Double(o.ops) * 1e6
+            perAction.append(us)
+            print(
+                "apply synchronous=\(o.synchronous.rawValue.uppercased()) depositors=\(o.depositors) round=\(round) deposits=\(o.ops) seconds=\(String(format: "%.3f", seconds(elapsed))) us/action=\(String(format: "%.1f", us))"
+            )
+        }
+        let median = perAction.sorted()[perAction.count / 2]
+        print("apply depositors=\(o.depositors) median us/action=\(String(format: "%.1f", median))")
+        // The floor: the same kind of deposits on the in-memory ledger alone, hashing and draining
+        // each event as the store does.
+        var memory = try db.vault("bench")
+        time += 1000
+        _ = try memory.apply(.accrue, at: Timestamp(milliseconds: time)).get()  // its own copy, untimed
+        t = clock.now
+        for _ in 0..<o.ops {
+            time += 1000
+            _ = try memory.apply(randomDeposit(&rng, depositors: o.depositors), at: Timestamp(milliseconds: time)).get()
+            _ = memory.drainEvents()
+        }
+        let floor = seconds(clock.now - t) / Double(o.ops) * 1e6
+        print("ledger alone (in memory, every event hashed) us/action=\(String(format: "%.1f", floor))")
+    }
+
     static func benchVerify(_ o: Options) throws {
         removeDatabase(o.db)
         let clock = ContinuousClock()
@@ -152,7 +219,7 @@ struct Torture {
         var pending: String? = nil
         while vault.eventCount < Int64(o.events) {
             time += 1000
-            let action = benchAction(step, vault: vault, rng: &rng, depositors: 1000, pending: pending)
+            let action = benchAction(step, equity: vault.equity.raw, rng: &rng, depositors: 1000, pending: pending)
             step += 1
             if case .success = vault.apply(action, at: Timestamp(milliseconds: time)) {
                 if case .requestWithdraw(let name, _) = action { pending = name }
@@ -204,6 +271,7 @@ struct Options {
     var bench: String?
     var depositors = 1000
     var events = 1_000_000
+    var repeats = 3
 
     init(_ args: ArraySlice<String>) throws {
         var it = args.makeIterator()
@@ -215,7 +283,7 @@ struct Options {
             guard let v = Int(try value(flag)) else { throw UsageError("\(flag) needs an integer") }
             return v
         }
-        var sawOps = false
+        var sawOps = false, sawSynchronous = false
         while let flag = it.next() {
             switch flag {
             case "--db": db = try value(flag)
@@ -228,13 +296,17 @@ struct Options {
                     throw UsageError("--synchronous is full or normal")
                 }
                 synchronous = mode
+                sawSynchronous = true
             case "--bench": bench = try value(flag)
             case "--depositors": depositors = try int(flag)
             case "--events": events = try int(flag)
+            case "--repeat": repeats = max(1, try int(flag))
             default: throw UsageError("unknown option \(flag)")
             }
         }
         if db.isEmpty { throw UsageError("--db PATH is required") }
         if bench == "tps" && !sawOps { ops = 5000 }
+        if bench == "apply" && !sawOps { ops = 2000 }
+        if bench == "apply" && !sawSynchronous { synchronous = .normal }
     }
 }
