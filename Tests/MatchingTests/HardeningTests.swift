@@ -316,6 +316,13 @@ import Testing
         for a in UInt32(1)...10 { #expect(v.deposit(PV.a(a), amount: Bounds.maxAmount.raw, at: T.ts(0), events: &ev) == nil) }
         #expect(v.deposit(PV.a(11), amount: 1, at: T.ts(0), events: &ev) == .totalOutOfRange(max: Bounds.maxTotal.raw))
         #expect(v.netDeposits == Bounds.maxTotal.raw)
+        // Other collateral: the same bound on the asset's total over all accounts (a withdrawal frees room).
+        var w = PV.venue(assets: [CollateralAsset(name: "WETH", initialWeight: Ppm(raw: 800_000), maintenanceWeight: Ppm(raw: 900_000))])
+        for a in UInt32(1)...10 { #expect(w.deposit(PV.a(a), asset: 1, amount: Bounds.maxAmount.raw, at: T.ts(0), events: &ev) == nil) }
+        #expect(w.deposit(PV.a(11), asset: 1, amount: 1, at: T.ts(0), events: &ev) == .totalOutOfRange(max: Bounds.maxTotal.raw))
+        #expect(w.withdraw(PV.a(3), asset: 1, amount: 5, at: T.ts(0), events: &ev) == nil)
+        #expect(w.deposit(PV.a(11), asset: 1, amount: 5, at: T.ts(0), events: &ev) == nil)
+        #expect(w.deposit(PV.a(11), asset: 1, amount: 1, at: T.ts(0), events: &ev) == .totalOutOfRange(max: Bounds.maxTotal.raw))
     }
 
     @Test func hugeSqrtKIsRefusedByValidationNotTrapped() {

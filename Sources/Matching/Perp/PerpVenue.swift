@@ -25,6 +25,9 @@ public struct PerpVenue: Sendable {
     public internal(set) var usdc: ContiguousArray<Int64> = []
     /// Other collateral: `assetBalances[account × assets.count + asset]` (1e9 units).
     var assetBalances: ContiguousArray<Int64> = []
+    /// Each collateral asset's total over all accounts (1e9 units): deposits minus withdrawals,
+    /// bounded by ``Bounds/maxTotal`` (liquidation only moves it between accounts).
+    var assetTotals: [Int64]
     /// Oracle price of each collateral asset (price raw, quote per whole unit).
     public internal(set) var assetPrices: [Int64]
     public internal(set) var keepers = KeeperNetwork()
@@ -60,6 +63,7 @@ public struct PerpVenue: Sendable {
         precondition(markets.allSatisfy { $0.risk.validate().isEmpty }, "invalid risk config")
         self.assets = assets
         self.assetPrices = assets.map { _ in 0 }
+        self.assetTotals = assets.map { _ in 0 }
         self.keeperConfig = keepers
         self.keepers.seed = seed
     }
@@ -110,9 +114,7 @@ public struct PerpVenue: Sendable {
         if asset == 0 {
             guard netDeposits <= Bounds.maxTotal.raw - amount else { return .totalOutOfRange(max: Bounds.maxTotal.raw) }
         } else {
-            var held: Int64 = 0
-            for a in 0..<usdc.count { held += assetBalances[a * assets.count + asset - 1] }
-            guard held <= Bounds.maxTotal.raw - amount else { return .totalOutOfRange(max: Bounds.maxTotal.raw) }
+            guard assetTotals[asset - 1] <= Bounds.maxTotal.raw - amount else { return .totalOutOfRange(max: Bounds.maxTotal.raw) }
         }
         if time.milliseconds > now { now = time.milliseconds }
         ensureAccount(account)
@@ -124,6 +126,7 @@ public struct PerpVenue: Sendable {
             balance = usdc[i]
         } else {
             assetBalances[i * assets.count + asset - 1] += amount
+            assetTotals[asset - 1] += amount
             balance = assetBalances[i * assets.count + asset - 1]
         }
         events.append(.collateral(account, asset: UInt16(asset), delta: amount, balance: balance, Timestamp(milliseconds: now)))
@@ -152,6 +155,7 @@ public struct PerpVenue: Sendable {
             balance = usdc[i]
         } else {
             assetBalances[i * assets.count + asset - 1] -= amount
+            assetTotals[asset - 1] -= amount
             balance = assetBalances[i * assets.count + asset - 1]
         }
         events.append(.collateral(account, asset: UInt16(asset), delta: -amount, balance: balance, Timestamp(milliseconds: now)))
