@@ -24,7 +24,4 @@ public enum Bounds {
     @inlinable public static var maxTimestamp: Timestamp { Timestamp(milliseconds: 253_402_300_799_999) }
     /// Latest time in whole seconds (the vault ledger's clock).
     @inlinable public static var maxSeconds: Int64 { 253_402_300_799 }
-
-    /// Whether `t` lies within `0...maxTimestamp`.
-    @inlinable public static func contains(_ t: Timestamp) -> Bool { t.milliseconds >= 0 && t.milliseconds <= maxTimestamp.milliseconds }
 }

@@ -28,9 +28,9 @@ extension MatchingEngine {
         let d = e.pointee.funding.index - s.fundingIndex
         let pending = d == 0 || s.base == 0 ? 0 : Int64(mulDiv128(Int128(s.base) * Int128(d), 1_000_000_000_000, .up))
         let o = e.pointee.oracle
-        let fresh = o.lastValidPrice > 0 && now - o.lastValidTime <= e.pointee.marginStalenessMs
+        let (price, fresh) = o.marginPrice(now: now, stalenessMs: e.pointee.marginStalenessMs)
         return MarginInputs(base: s.base, quote: s.quote, openBuy: ob, openSell: os, pendingFunding: pending,
-                            price: o.lastValidPrice, fresh: fresh)
+                            price: price, fresh: fresh)
     }
 
     /// Cancels every resting order of `account` (liquidation starts with this).

@@ -30,9 +30,10 @@ public struct OracleState: Sendable {
 
     /// The price margin is computed at: the last valid oracle, and whether it is fresh enough
     /// (no older than the staleness limit) to allow risk-increasing actions. Price 0: none yet.
-    public func marginPrice(now: Int64, guards: OracleGuardConfig) -> (price: Int64, fresh: Bool) {
+    /// The one freshness rule; the margin check reads it through `MatchingEngine.marginInputs`.
+    public func marginPrice(now: Int64, stalenessMs: Int64) -> (price: Int64, fresh: Bool) {
         guard lastValidPrice > 0 else { return (0, false) }
-        return (lastValidPrice, now - lastValidTime <= guards.maxStalenessMs)
+        return (lastValidPrice, now - lastValidTime <= stalenessMs)
     }
 
     /// Whether any oracle value has arrived.
@@ -157,7 +158,7 @@ public enum OracleAction: UInt8, Sendable, Hashable, CaseIterable {
     /// A match against the book in a market with no auction and no AMM (the oracle is not used).
     case bookMatch
     /// Valuing positions for margin: always at the last valid price; risk-increasing actions
-    /// need that price to be fresh (``OracleState/marginPrice(now:guards:)``).
+    /// need that price to be fresh (``OracleState/marginPrice(now:stalenessMs:)``).
     case marginCalc
     /// Starting or continuing a liquidation.
     case liquidation
