@@ -5,9 +5,16 @@ import PackageDescription
 // Layers (DESIGN.md §2): a target imports only targets of a lower layer.
 //   0  MarketCore                    fixed-point values, ids, orders, events (no Foundation)
 //   1  Matching, VaultLedger         pure engines: no I/O, no wall clock
+//   1  StrategyKit                   the strategy plugin API
 //   2  VaultStore, MatchingWorkloads SQLite persistence (GRDB); benchmark workloads
 //   4  VaultCLI + mmvault            commands (swift-argument-parser)
 // Benchmarks live in their own package under Benchmarks/ so the default build stays lean.
+/// A built-in strategy: its own target, sources in `strategies/<folder>/`, importing only the plugin API.
+func strategy(_ name: String, _ folder: String) -> Target {
+    .target(name: name, dependencies: ["MarketCore", "StrategyKit"], path: "strategies/\(folder)",
+            exclude: ["README.md", "defaults.json"])
+}
+
 let package = Package(
     name: "MMVault",
     platforms: [.macOS(.v15)],
@@ -26,6 +33,14 @@ let package = Package(
         .target(name: "MarketCore"),
         .target(name: "Matching", dependencies: ["MarketCore"]),
         .target(name: "VaultLedger", dependencies: ["MarketCore"]),
+        // Layer 1: the strategy plugin API (strategies import only it and MarketCore).
+        .target(name: "StrategyKit", dependencies: ["MarketCore"]),
+        // Layer 2: one target per strategy, sources under strategies/<name>/ (README.md and
+        // defaults.json live beside them). To add a strategy: a folder, a line here, a line in StrategyCatalog.
+        strategy("GridStrategy", "grid"),
+        strategy("MeanReversionStrategy", "mean-reversion"),
+        strategy("ArbitrageStrategy", "arbitrage"),
+        strategy("LiquidityProvisionStrategy", "liquidity-provision"),
         // Layer 2: SQLite persistence of the vault ledger (the only GRDB user).
         .target(name: "VaultStore", dependencies: [
             "MarketCore", "VaultLedger", .product(name: "GRDB", package: "GRDB.swift"),
@@ -53,6 +68,11 @@ let package = Package(
             "MarketCore", "VaultLedger", "VaultStore", "VaultWorkloads",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "StrategyKitTests", dependencies: ["MarketCore", "StrategyKit"]),
+        .testTarget(name: "GridStrategyTests", dependencies: ["MarketCore", "StrategyKit", "GridStrategy"]),
+        .testTarget(name: "MeanReversionStrategyTests", dependencies: ["MarketCore", "StrategyKit", "MeanReversionStrategy"]),
+        .testTarget(name: "ArbitrageStrategyTests", dependencies: ["MarketCore", "StrategyKit", "ArbitrageStrategy"]),
+        .testTarget(name: "LiquidityProvisionStrategyTests", dependencies: ["MarketCore", "StrategyKit", "LiquidityProvisionStrategy"]),
         .testTarget(name: "VaultLedgerTests", dependencies: [
             "MarketCore", "VaultLedger", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
