@@ -16,6 +16,8 @@
     case wouldTripBreaker
     /// The id is the book's internal "no order" sentinel (`UInt32.max`).
     case invalidOrderId
+    /// The command's time is before the market's (or venue's) time.
+    case timeWentBackwards
 
     public var description: String {
         switch self {
@@ -45,6 +47,7 @@
         case .notOwner: return "not_owner"
         case .wouldTripBreaker: return "would_trip_breaker"
         case .invalidOrderId: return "invalid_order_id"
+        case .timeWentBackwards: return "time_went_backwards"
         }
     }
 }
@@ -124,8 +127,11 @@ public struct Fill: Sendable, Hashable {
     case valid, stale, tooUncertain, tooVolatile, markDivergent, nonPositive, missing
     /// An update whose price or confidence is outside ``Bounds``: refused, not recorded.
     case outOfRange
+    /// An update older than the market's time: refused, not recorded.
+    case outOfOrder
     public var description: String {
-        ["valid", "stale", "too_uncertain", "too_volatile", "mark_divergent", "non_positive", "missing", "out_of_range"][Int(rawValue)]
+        ["valid", "stale", "too_uncertain", "too_volatile", "mark_divergent", "non_positive", "missing", "out_of_range",
+         "out_of_order"][Int(rawValue)]
     }
 }
 

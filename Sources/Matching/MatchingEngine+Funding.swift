@@ -91,8 +91,10 @@ extension MatchingEngine {
 
     /// Closes the funding period: computes the clamped rate from the time-weighted premium,
     /// moves the cumulative index and settles the AMM's position at once (accounts settle on touch).
+    /// Nothing happens if `time` is before the market's time.
     public mutating func updateFunding(at time: Timestamp, events: inout EventBuffer) {
-        advance(to: time, events: &events)
+        events.market = marketIndex
+        guard advance(to: time, events: &events) else { return }
         samplePremium()
         // The period waits while the oracle does not allow a funding update (docs: oracle action matrix).
         guard fundingDue, oracleStatus.allows(.fundingUpdate) else { return }

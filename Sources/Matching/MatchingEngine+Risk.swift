@@ -34,9 +34,11 @@ extension MatchingEngine {
     }
 
     /// Cancels every resting order of `account` (liquidation starts with this).
+    /// Nothing happens if `time` is before the market's time.
     /// - Complexity: O(slots).
     public mutating func cancelAll(of account: AccountId, at time: Timestamp, events: inout EventBuffer) {
-        advance(to: time, events: &events)
+        events.market = marketIndex
+        guard advance(to: time, events: &events) else { return }
         var ids: [UInt32] = []
         for (i, s) in book.slots.enumerated() where s.account == account.raw && Int(s.id) < book.idToSlot.count
             && book.idToSlot[Int(s.id)] == UInt32(i) {

@@ -1,8 +1,5 @@
 import MarketCore
 
-/// The events a call produced, in order. Reuse one buffer (`removeAll(keepingCapacity: true)`)
-/// so the hot path allocates nothing.
-public typealias EventBuffer = ContiguousArray<MarketEvent>
 
 /// One perpetual market's matching core: JIT auction → price-time book → DAMM backstop, with
 /// fees, oracle guards and circuit breakers (DESIGN §4).
@@ -45,6 +42,8 @@ public struct MatchingEngine: Sendable {
     /// The latest time seen (ms).
     public internal(set) var now: Int64 = 0
     public internal(set) var paused = false
+    /// This market's index in its venue: the tag of the events it writes (``EventTag/market``).
+    public internal(set) var marketIndex: UInt16 = 0
     public internal(set) var globallyPaused = false
     /// Scratch for auctions (kept to avoid allocating per order).
     var quoteScratch: ContiguousArray<JITQuote> = []
@@ -104,12 +103,17 @@ public struct MatchingEngine: Sendable {
 
     // MARK: - Commands
 
-    /// Moves time forward to `time` (never backward) and resets breakers whose cooldown passed.
-    public mutating func advance(to time: Timestamp, events: inout EventBuffer) {
-        if time.milliseconds > now { now = time.milliseconds }
+    /// Moves time forward to `time` and resets breakers whose cooldown passed.
+    /// - Returns: false (nothing done) if `time` is before the market's time.
+    @discardableResult
+    public mutating func advance(to time: Timestamp, events: inout EventBuffer) -> Bool {
+        events.market = marketIndex
+        guard time.milliseconds >= now else { return false }
+        now = time.milliseconds
         if breakers.isTripped, let b = config.breaker {
             breakers.resetIfDue(at: now, config: b, oracleValid: oracleStatus == .valid, events: &events)
         }
+        return true
     }
 
     /// Records an oracle price. Trips the oracle breaker if it is invalid, the price-move breaker
@@ -118,10 +122,15 @@ public struct MatchingEngine: Sendable {
     /// A price above ``Bounds/maxPrice`` or a confidence outside `0...`` Bounds/maxConfidence`` is
     /// refused (an `oracle` event with status `out_of_range`) and not recorded. An invalid update
     /// is recorded (it trips the oracle breaker) but never becomes ``OracleState/lastValidPrice``.
+    /// An update older than the market's time is refused the same way (`out_of_order`).
     /// - Returns: false if the update was refused.
     @discardableResult
     public mutating func updateOracle(price: Price, confidence: Price, at time: Timestamp, events: inout EventBuffer) -> Bool {
-        advance(to: time, events: &events)
+        events.market = marketIndex
+        guard advance(to: time, events: &events) else {
+            events.append(.oracle(price: price, status: .outOfOrder, Timestamp(milliseconds: now)))
+            return false
+        }
         guard price.raw <= Bounds.maxPrice.raw, confidence.raw >= 0, confidence.raw <= Bounds.maxConfidence.raw else {
             events.append(.oracle(price: price, status: .outOfRange, Timestamp(milliseconds: now)))
             return false
@@ -146,22 +155,34 @@ public struct MatchingEngine: Sendable {
     }
 
     /// Pauses or resumes this market (`global: false`) or marks the venue-wide pause (`global: true`).
-    public mutating func setPaused(_ value: Bool, global: Bool, at time: Timestamp, events: inout EventBuffer) {
-        advance(to: time, events: &events)
+    /// - Returns: false (nothing done) if `time` is before the market's time.
+    @discardableResult
+    public mutating func setPaused(_ value: Bool, global: Bool, at time: Timestamp, events: inout EventBuffer) -> Bool {
+        events.market = marketIndex
+        guard advance(to: time, events: &events) else { return false }
         if global { globallyPaused = value } else { paused = value }
         events.append(value ? .paused(global: global, Timestamp(milliseconds: now)) : .resumed(global: global, Timestamp(milliseconds: now)))
+        return true
     }
 
     /// Trips (or resets) the manual breaker.
-    public mutating func setManualBreaker(_ tripped: Bool, at time: Timestamp, events: inout EventBuffer) {
-        advance(to: time, events: &events)
+    /// - Returns: false (nothing done) if `time` is before the market's time.
+    @discardableResult
+    public mutating func setManualBreaker(_ tripped: Bool, at time: Timestamp, events: inout EventBuffer) -> Bool {
+        events.market = marketIndex
+        guard advance(to: time, events: &events) else { return false }
         if tripped { breakers.trip(.manual, at: now, events: &events) } else { breakers.resetManual(at: now, events: &events) }
+        return true
     }
 
     /// Cancels a resting order (and its OCO sibling). Unknown ids produce a rejection event.
     /// - Complexity: O(1) at the best level, O(log L + L) otherwise.
     public mutating func cancel(_ id: OrderId, at time: Timestamp, events: inout EventBuffer) {
-        advance(to: time, events: &events)
+        events.market = marketIndex
+        guard advance(to: time, events: &events) else {
+            events.append(.rejected(id, .timeWentBackwards, Timestamp(milliseconds: now)))
+            return
+        }
         guard let (rest, sibling) = book.removeIfPresent(id) else {
             events.append(.rejected(id, .unknownOrder, Timestamp(milliseconds: now)))
             return
@@ -181,6 +202,7 @@ public struct MatchingEngine: Sendable {
 
     /// Places an order without JIT providers. See ``place(_:at:providers:events:)``.
     public mutating func place(_ request: OrderRequest, at time: Timestamp, events: inout EventBuffer) {
+        events.market = marketIndex
         var none = NoJITProviders()
         place(request, at: time, providers: &none, events: &events)
     }
@@ -191,7 +213,11 @@ public struct MatchingEngine: Sendable {
     /// - Complexity: O(fills + auction steps × log) plus book insertion.
     public mutating func place<P: JITProviderPool>(_ request: OrderRequest, at time: Timestamp, providers: inout P,
                                                    events: inout EventBuffer) {
-        advance(to: time, events: &events)
+        events.market = marketIndex
+        guard advance(to: time, events: &events) else {
+            events.append(.rejected(request.id, .timeWentBackwards, Timestamp(milliseconds: now)))
+            return
+        }
         var r = request
         var taking = false
         if let reason = validate(&r, taking: &taking) {
@@ -206,7 +232,11 @@ public struct MatchingEngine: Sendable {
     /// Amends a resting order: a pure size reduction keeps its queue position; any other change
     /// (price, or size up) re-queues it, and it may then trade as a taker.
     public mutating func amend(_ id: OrderId, price: Price?, size: Quantity?, at time: Timestamp, events: inout EventBuffer) {
-        advance(to: time, events: &events)
+        events.market = marketIndex
+        guard advance(to: time, events: &events) else {
+            events.append(.rejected(id, .timeWentBackwards, Timestamp(milliseconds: now)))
+            return
+        }
         guard let o = book.order(id) else {
             events.append(.rejected(id, .unknownOrder, Timestamp(milliseconds: now)))
             return

@@ -83,14 +83,14 @@ public struct CircuitBreakers: Sendable {
     /// Whether `kind` is tripped.
     public func isTripped(_ kind: BreakerKind) -> Bool { trippedAt[Int(kind.rawValue)] != nil }
 
-    mutating func trip(_ kind: BreakerKind, at now: Int64, events: inout ContiguousArray<MarketEvent>) {
+    mutating func trip(_ kind: BreakerKind, at now: Int64, events: inout EventBuffer) {
         let i = Int(kind.rawValue)
         if trippedAt[i] == nil { events.append(.breakerTrip(kind, Timestamp(milliseconds: now))) }
         trippedAt[i] = now
     }
 
     /// Folds an oracle price into the window; trips if it moved more than allowed.
-    mutating func observeOracle(price: Int64, at now: Int64, config: BreakerConfig, events: inout ContiguousArray<MarketEvent>) {
+    mutating func observeOracle(price: Int64, at now: Int64, config: BreakerConfig, events: inout EventBuffer) {
         guard let maxMove = config.maxPriceMove else { return }
         while sampleHead < samples.count && samples[sampleHead].0 < now - config.priceWindowMs { sampleHead += 1 }
         if sampleHead > 256 && sampleHead * 2 > samples.count {
@@ -107,7 +107,7 @@ public struct CircuitBreakers: Sendable {
     }
 
     /// Adds traded volume; trips if the window's volume exceeds the limit.
-    mutating func observeVolume(_ qty: Int64, at now: Int64, config: BreakerConfig, events: inout ContiguousArray<MarketEvent>) {
+    mutating func observeVolume(_ qty: Int64, at now: Int64, config: BreakerConfig, events: inout EventBuffer) {
         guard let maxVolume = config.maxVolume else { return }
         let width = Swift.max(config.volumeWindowMs / 16, 1)
         let b = now / width
@@ -118,7 +118,7 @@ public struct CircuitBreakers: Sendable {
     }
 
     /// Resets breakers whose cooldown has passed and whose condition has cleared.
-    mutating func resetIfDue(at now: Int64, config: BreakerConfig, oracleValid: Bool, events: inout ContiguousArray<MarketEvent>) {
+    mutating func resetIfDue(at now: Int64, config: BreakerConfig, oracleValid: Bool, events: inout EventBuffer) {
         for i in 0..<trippedAt.count {
             guard let t = trippedAt[i], now - t >= config.cooldownMs else { continue }
             let kind = BreakerKind(rawValue: UInt8(i))!
@@ -139,7 +139,7 @@ public struct CircuitBreakers: Sendable {
     }
 
     /// Resets a manual trip.
-    mutating func resetManual(at now: Int64, events: inout ContiguousArray<MarketEvent>) {
+    mutating func resetManual(at now: Int64, events: inout EventBuffer) {
         let i = Int(BreakerKind.manual.rawValue)
         if trippedAt[i] != nil {
             trippedAt[i] = nil

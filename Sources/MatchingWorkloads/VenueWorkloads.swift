@@ -22,7 +22,7 @@ public struct VenueAuctionWorkload: Sendable {
                               maxSize: Quantity(raw: 10_000_000), latency: Int32(i))
         }
         for p in providers { _ = venue.registerProvider(p.id, account: p.account) }
-        for a in 0..<22 { _ = venue.deposit(AccountId(UInt32(a)), amount: 1_000_000_000_000_000, at: .zero, events: &events) }
+        for a in 0..<22 { _ = venue.deposit(AccountId(UInt32(a)), amount: Amount(raw: 1_000_000_000_000_000), at: .zero, events: &events) }
         venue.updateOracle(market: 0, price: Price(raw: oracle), confidence: Price(raw: 10_000), at: .zero, events: &events)
         for i in 0..<20 {
             let off = Int64(3 + i) * 10_000
@@ -64,13 +64,13 @@ public struct LiquidationScanWorkload: Sendable {
         c.fees = .free
         venue = PerpVenue(markets: [MarketSpec(matching: c)], enforceMargin: false)
         let maker = AccountId(UInt32(accounts))
-        _ = venue.deposit(maker, amount: Int64(accounts) * 1_000_000_000, at: .zero, events: &events)
+        _ = venue.deposit(maker, amount: Amount(raw: Int64(accounts) * 1_000_000_000), at: .zero, events: &events)
         venue.updateOracle(market: 0, price: Price(raw: 100_000_000), confidence: .zero, at: .zero, events: &events)
         venue.place(market: 0, OrderRequest(id: OrderId(0), account: maker, side: .sell, price: Price(raw: 100_000_000),
                                             size: Quantity(raw: Int64(accounts) * 1_000_000_000)), at: .zero, events: &events)
         for a in 0..<accounts {
             events.removeAll(keepingCapacity: true)
-            _ = venue.deposit(AccountId(UInt32(a)), amount: 12_000_000, at: .zero, events: &events)
+            _ = venue.deposit(AccountId(UInt32(a)), amount: Amount(raw: 12_000_000), at: .zero, events: &events)
             venue.place(market: 0, OrderRequest(id: OrderId(UInt32(a + 1)), account: AccountId(UInt32(a)), side: .buy, type: .market,
                                                 price: .zero, size: Quantity(raw: 1_000_000_000), tif: .ioc), at: .zero, events: &events)
         }

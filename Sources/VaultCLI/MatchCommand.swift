@@ -186,8 +186,8 @@ struct MatchSession {
             let amount = try f.amount("amount")
             try f.rejectUnknown()
             let a = accountId(account)
-            let err = op == "deposit" ? venue.deposit(a, amount: amount.raw, at: ts, events: &events)
-                                      : venue.withdraw(a, amount: amount.raw, at: ts, events: &events)
+            let err = op == "deposit" ? venue.deposit(a, amount: amount, at: ts, events: &events)
+                                      : venue.withdraw(a, amount: amount, at: ts, events: &events)
             if let err { refusals.append((op, account, "\(err)")) }
         case "keeper":
             let name = try f.string("id")
@@ -199,7 +199,7 @@ struct MatchSession {
                 let account = try f.string("account")
                 let stake = try f.amount("stake")
                 try f.rejectUnknown()
-                switch venue.registerKeeper(account: accountId(account), stake: stake.raw, at: ts, events: &events) {
+                switch venue.registerKeeper(account: accountId(account), stake: stake, at: ts, events: &events) {
                 case .success(let k):
                     keeperIds[name] = k
                     keeperNames.append(name)
@@ -312,6 +312,6 @@ struct MatchSession {
     func summary() -> String {
         let c = engine.conservation
         let conserved = c.base == 0 && venue.quoteSupply == venue.netDeposits
-        return "fills=\(fills) resting=\(engine.book.count) feePool=\(Amount(raw: engine.feePool)) insuranceFund=\(Amount(raw: engine.insuranceFund)) baseSum=\(c.base) quoteSupply=\(Amount(raw: venue.quoteSupply)) netDeposits=\(Amount(raw: venue.netDeposits)) conserved=\(conserved)"
+        return "fills=\(fills) resting=\(engine.book.count) feePool=\(Amount(raw: engine.feePool)) insuranceFund=\(Amount(raw: engine.insuranceFund)) baseSum=\(c.base) quoteSupply=\(venue.quoteSupply) netDeposits=\(venue.netDeposits) conserved=\(conserved)"
     }
 }

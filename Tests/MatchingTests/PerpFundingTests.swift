@@ -51,7 +51,7 @@ import Testing
         #expect(v.markets[0].pendingFunding(PV.a(2)) == -275_000)
         #expect(v.markets[0].pendingFunding(PV.a(3)) == 25_000)
         // Margin counts it: 1000 − 1000.5 − 0.25 + 10 × 100 = 999.25
-        #expect(v.margin(PV.a(1)).initialEquity == 999_250_000)
+        #expect(v.margin(PV.a(1)).initialEquity.raw == 999_250_000)
         // Touch accounts 1 and 3 with a trade (after a fresh oracle: margin needs one): both settle,
         // the clearing holds what they paid.
         PV.oracle(&v, "100", at: Self.hour + 1, events: &ev)

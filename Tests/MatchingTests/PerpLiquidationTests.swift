@@ -36,7 +36,7 @@ import Testing
         //   (cap: 25% of the starting 10 = 2.5 again). notional 0.895 × 94.7 = 84.7565; fees 0.4237825 → up 0.423783 each.
         //   quote −765.6175 + 84.7565 − 0.847566 = −681.708566; equity = 100 − 681.708566 + 6.605 × 94.7 = 43.784934
         //   MR = 625.4935 × 5% = 31.274675; target = 31.274675 + 12.50987 = 43.784545 ≤ 43.784934 → done.
-        #expect(steps == [
+        #expect(Array(steps) == [
             LiquidationStep(account: PV.a(1), keeper: 0, keeperAccount: PV.a(9), size: T.q("2.5"), price: T.p("94.7"),
                             liquidatorFee: T.amt(1_183_750), insuranceFee: T.amt(1_183_750), marginBefore: T.amt(47_000_000),
                             marginAfter: T.amt(44_632_500), requirement: T.amt(35_512_500), time: T.ts(1)),
@@ -119,7 +119,7 @@ import Testing
         PV.oracle(&v, "85", at: 1, events: &ev)
         let steps = PV.liquidations(ev)
         // after: quote −1001 + 850 = −151, USDC 101 → −50, no position → requirement 0
-        #expect(steps == [
+        #expect(Array(steps) == [
             LiquidationStep(account: PV.a(1), keeper: 0, keeperAccount: PV.a(9), size: T.q("10"), price: T.p("85"),
                             liquidatorFee: .zero, insuranceFee: .zero, marginBefore: T.amt(-50_000_000),
                             marginAfter: T.amt(-50_000_000), requirement: .zero, time: T.ts(1)),
@@ -136,8 +136,8 @@ import Testing
                 == [[100_000, 900_000, 49_000_000, 0]])
         #expect(v.markets[0].insuranceFund == 0)
         #expect(v.markets[0].feePool == 0)
-        #expect(v.balance(PV.a(1)) == 0)
-        #expect(v.margin(PV.a(1)).maintenanceEquity == 0)
+        #expect(v.balance(PV.a(1)).raw == 0)
+        #expect(v.margin(PV.a(1)).maintenanceEquity.raw == 0)
         // account 2: sold 10 @ 100 → quote +1000 (maker, no fee), minus 24.5
         #expect(v.markets[0].account(PV.a(2)).quote == 975_500_000)
         #expect(v.markets[0].account(PV.a(2)).realizedPnl == -24_500_000)
@@ -171,7 +171,7 @@ import Testing
         #expect(v.markets[0].feePool == 0)
         #expect(v.markets[0].account(PV.a(9)).realizedPnl == 0)
         #expect(v.markets[0].account(PV.a(2)).realizedPnl == 0)
-        #expect(v.balance(PV.a(1)) == 0)
+        #expect(v.balance(PV.a(1)).raw == 0)
         PV.checkConservation(v)
     }
 
@@ -207,7 +207,7 @@ import Testing
         #expect(steps.last?.requirement == T.amt(216_665_000))
         #expect(v.markets[0].account(PV.a(1)).base == 43_333_000_000)
         // Still solvent with a position: the WETH is not sold.
-        #expect(v.balance(PV.a(1), asset: 1) == 2_000_000_000)
+        #expect(v.collateral(PV.a(1), asset: 1).raw == 2_000_000_000)
         #expect(PV.bankruptcies(ev).isEmpty)
         #expect(v.liquidatable().isEmpty)
         PV.checkConservation(v)
@@ -278,17 +278,17 @@ import Testing
         let wethMoves = ev.compactMap { e -> [Int64]? in
             if case .collateral(let a, 1, let d, let b, _) = e { return [Int64(a.raw), d, b] } else { return nil }
         }
-        #expect(wethMoves == [[1, -1_000_000_000, 0], [9, 1_000_000_000, 1_000_000_000]])
-        #expect(v.balance(PV.a(1), asset: 1) == 0)
-        #expect(v.balance(PV.a(9), asset: 1) == 1_000_000_000)
+        #expect(Array(wethMoves) == [[1, -1_000_000_000, 0], [9, 1_000_000_000, 1_000_000_000]])
+        #expect(v.collateral(PV.a(1), asset: 1).raw == 0)
+        #expect(v.collateral(PV.a(9), asset: 1).raw == 1_000_000_000)
         // 99900 − 1492.5
-        #expect(v.balance(PV.a(9)) == 98_407_500_000)
+        #expect(v.balance(PV.a(9)).raw == 98_407_500_000)
         // Hole: 1492.5 − 2000 = −507.5; insurance 0 and fee pool 0 (free fees, no liquidation fees) → all socialised
         // over |−100| (account 2) and |+100| (keeper 9): 507.5 × 100 / 200 = 253.75 each.
         #expect(PV.bankruptcies(ev).map { [Int64($0.0.raw), $0.1, $0.2, $0.3] } == [[1, 507_500_000, 0, 507_500_000]])
-        #expect(v.balance(PV.a(1)) == 0)
+        #expect(v.balance(PV.a(1)).raw == 0)
         #expect(v.markets[0].account(PV.a(1)).quote == 0)
-        #expect(v.margin(PV.a(1)).maintenanceEquity == 0)
+        #expect(v.margin(PV.a(1)).maintenanceEquity.raw == 0)
         // account 2: +10000 from the sale − 253.75; keeper: −8000 − 253.75
         #expect(v.markets[0].account(PV.a(2)).quote == 9_746_250_000)
         #expect(v.markets[0].account(PV.a(9)).quote == -8_253_750_000)
@@ -339,7 +339,7 @@ import Testing
         // bad debt 50: no insurance, no fee pool → socialised 25 each over account 2 (−10) and keeper 9 (+10)
         #expect(PV.bankruptcies(ev).map { [$0.1, $0.2, $0.3] } == [[50_000_000, 0, 50_000_000]])
         #expect(v.markets[0].account(PV.a(2)).realizedPnl == -25_000_000)
-        #expect(v.balance(PV.a(1)) == 0)
+        #expect(v.balance(PV.a(1)).raw == 0)
         #expect(v.liquidatable().isEmpty)
         PV.checkConservation(v)
     }
@@ -379,7 +379,7 @@ import Testing
         #expect(steps.last?.requirement == T.amt(18_330_250))
         // account 1: −12.5 socialised + 5.687 × (85 − 100) = −85.305 realised
         #expect(v.markets[0].account(PV.a(1)).realizedPnl == -97_805_000)
-        #expect(v.margin(PV.a(1)).maintenanceEquity == 25_666_050)
+        #expect(v.margin(PV.a(1)).maintenanceEquity.raw == 25_666_050)
         #expect(v.markets[0].account(PV.a(9)).base == 15_687_000_000)
         // insurance: 0 after the bankruptcy (50 charged exactly), then 1.0625 + 1.0625 + 0.291975
         #expect(v.markets[0].insuranceFund == 2_416_975)

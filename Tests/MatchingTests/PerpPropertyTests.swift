@@ -55,10 +55,10 @@ struct PerpSim {
         v = PerpVenue(markets: Self.specs(), seed: seed)
         var ev = EventBuffer()
         for k in Self.keeperAccounts {
-            _ = v.deposit(AccountId(k), amount: 10_000_000_000_000, at: .zero, events: &ev)
-            _ = v.registerKeeper(account: AccountId(k), stake: Int64(k - 19) * 500_000_000, at: .zero, events: &ev)
+            _ = v.deposit(AccountId(k), amount: Amount(raw: 10_000_000_000_000), at: .zero, events: &ev)
+            _ = v.registerKeeper(account: AccountId(k), stake: Amount(raw: Int64(k - 19) * 500_000_000), at: .zero, events: &ev)
         }
-        for a in 0..<Self.traders { _ = v.deposit(AccountId(a), amount: 1_000_000_000, at: .zero, events: &ev) }
+        for a in 0..<Self.traders { _ = v.deposit(AccountId(a), amount: Amount(raw: 1_000_000_000), at: .zero, events: &ev) }
         for m in 0..<2 { v.updateOracle(market: m, price: Price(raw: oracle[m]), confidence: .zero, at: .zero, events: &ev) }
     }
 
@@ -132,12 +132,12 @@ struct PerpSim {
                 tally["trigger", default: 0] += 1
             }
         case 85..<90:
-            _ = v.deposit(randomAccount(), amount: int(1...2_000) * 1_000_000, at: ts, events: &events)
+            _ = v.deposit(randomAccount(), amount: Amount(raw: int(1...2_000) * 1_000_000), at: ts, events: &events)
         case 90..<95:
             let a = randomAccount()
-            let have = v.balance(a)
+            let have = v.balance(a).raw
             if have > 0 {
-                let e = v.withdraw(a, amount: Swift.max(1, have * int(1...30) / 100), at: ts, events: &events)
+                let e = v.withdraw(a, amount: Amount(raw: Swift.max(1, have * int(1...30) / 100)), at: ts, events: &events)
                 tally[e == nil ? "withdraw" : "withdraw_refused", default: 0] += 1
             }
         case 95..<98:
@@ -243,7 +243,7 @@ struct PerpSim {
     }
 
     mutating func checkState(keepersRan: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(v.quoteSupply == v.netDeposits, "step \(step): quote \(v.quoteSupply) vs deposits \(v.netDeposits)",
+        #expect(v.quoteSupply.raw == v.netDeposits.raw, "step \(step): quote \(v.quoteSupply.raw) vs deposits \(v.netDeposits.raw)",
                 sourceLocation: sourceLocation)
         for m in 0..<2 {
             #expect(v.markets[m].conservation.base == 0, "step \(step): base in market \(m)", sourceLocation: sourceLocation)
@@ -279,7 +279,7 @@ struct PerpSim {
                     sourceLocation: sourceLocation)
             tally["dustSwept", default: 0] += Int(swept)
         }
-        #expect(c.quoteSupply == c.netDeposits, sourceLocation: sourceLocation)
+        #expect(c.quoteSupply.raw == c.netDeposits.raw, sourceLocation: sourceLocation)
     }
 
     mutating func run(steps n: Int) {
@@ -343,7 +343,7 @@ func mulDivTest(_ a: Int64, _ b: Int64, _ c: Int64, up: Bool = false) -> Int64 {
             let deposit = mulDivTest(size / 10, depositPpm, 1_000_000, up: true) // size × 100 / 1e9 × 1e6 = size / 10
             var v = PV.venue()
             var ev = EventBuffer()
-            _ = v.deposit(PV.a(1), amount: deposit, at: .zero, events: &ev)
+            _ = v.deposit(PV.a(1), amount: Amount(raw: deposit), at: .zero, events: &ev)
             PV.deposit(&v, 2, "1000000")
             PV.deposit(&v, 9, "1000000")
             _ = PV.keeper(&v, 9)
@@ -393,10 +393,10 @@ func mulDivTest(_ a: Int64, _ b: Int64, _ c: Int64, up: Bool = false) -> Int64 {
                 let m = v.margin(PV.a(1))
                 if left > 0 {
                     // stopped at maintenance + 2% of notional
-                    #expect(m.maintenanceEquity >= m.maintenanceRequirement + mulDivTest(m.notional, 20_000, 1_000_000, up: true))
+                    #expect(m.maintenanceEquity.raw >= m.maintenanceRequirement.raw + mulDivTest(m.notional.raw, 20_000, 1_000_000, up: true))
                 } else if left == 0 {
                     // flat: whatever was lost beyond the collateral was covered
-                    #expect(m.maintenanceEquity >= 0)
+                    #expect(m.maintenanceEquity.raw >= 0)
                     #expect(!m.belowMaintenance)
                 }
             }

@@ -34,8 +34,8 @@ enum PV {
     static func deposit(_ v: inout PerpVenue, _ account: UInt32, _ amount: String, asset: Int = 0, at t: Int64 = 0,
                         sourceLocation: SourceLocation = #_sourceLocation) {
         var ev = EventBuffer()
-        let raw = asset == 0 ? Amount(amount)!.raw : Quantity(amount)!.raw
-        let e = v.deposit(AccountId(account), asset: asset, amount: raw, at: T.ts(t), events: &ev)
+        let e = asset == 0 ? v.deposit(AccountId(account), amount: Amount(amount)!, at: T.ts(t), events: &ev)
+                           : v.deposit(AccountId(account), asset: asset, units: Quantity(amount)!, at: T.ts(t), events: &ev)
         #expect(e == nil, "deposit refused: \(String(describing: e))", sourceLocation: sourceLocation)
     }
 
@@ -59,7 +59,7 @@ enum PV {
     static func keeper(_ v: inout PerpVenue, _ account: UInt32, stake: String = "100", at t: Int64 = 0,
                        sourceLocation: SourceLocation = #_sourceLocation) -> UInt32 {
         var ev = EventBuffer()
-        switch v.registerKeeper(account: AccountId(account), stake: Amount(stake)!.raw, at: T.ts(t), events: &ev) {
+        switch v.registerKeeper(account: AccountId(account), stake: Amount(raw: Amount(stake)!.raw), at: T.ts(t), events: &ev) {
         case .success(let id): return id
         case .failure(let e):
             Issue.record("keeper registration failed: \(e)", sourceLocation: sourceLocation)
@@ -107,7 +107,7 @@ enum PV {
 
     /// Venue-wide conservation: quote only moves through deposits/withdrawals; base nets to zero per market.
     static func checkConservation(_ v: PerpVenue, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(v.quoteSupply == v.netDeposits, "quote supply \(v.quoteSupply) != net deposits \(v.netDeposits)",
+        #expect(v.quoteSupply.raw == v.netDeposits.raw, "quote supply \(v.quoteSupply.raw) != net deposits \(v.netDeposits.raw)",
                 sourceLocation: sourceLocation)
         for m in v.markets.indices {
             #expect(v.markets[m].conservation.base == 0, "base not conserved in market \(m)", sourceLocation: sourceLocation)

@@ -1,3 +1,4 @@
+import MarketCore
 import Foundation
 import Testing
 @testable import VaultCLI
@@ -64,7 +65,7 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
         #expect(lines.contains { $0.hasPrefix(#"{"event":"bankruptcy","account":"alice""#) })
         #expect(lines.contains { $0.hasPrefix(#"{"event":"keeper_missed","keeper":"k2""#) })
         // 1000 + 100000 + 20000 + 20000 deposited; nothing created or lost.
-        #expect(session.venue.netDeposits == 141_000_000_000)
+        #expect(session.venue.netDeposits == Amount(raw: 141_000_000_000))
         #expect(session.venue.quoteSupply == session.venue.netDeposits)
         #expect(session.engine.conservation.base == 0)
     }

@@ -2,15 +2,18 @@ import MarketCore
 
 extension PerpVenue {
     /// Registers a keeper with a stake taken from its USDC collateral.
-    public mutating func registerKeeper(account: AccountId, stake: Int64, at time: Timestamp, events: inout EventBuffer) -> Result<UInt32, VenueError> {
-        guard stake >= keeperConfig.minStake.raw else { return .failure(.stakeTooSmall(minimum: keeperConfig.minStake.raw)) }
+    public mutating func registerKeeper(account: AccountId, stake amount: Amount, at time: Timestamp,
+                                        events: inout EventBuffer) -> Result<UInt32, VenueError> {
+        let stake = amount.raw
+        guard stake >= keeperConfig.minStake.raw else { return .failure(.stakeTooSmall(minimum: keeperConfig.minStake)) }
         ensureAccount(account)
         guard usdc[Int(account.raw)] >= stake else { return .failure(.insufficientBalance(have: usdc[Int(account.raw)])) }
-        if time.milliseconds > now { now = time.milliseconds }
+        guard begin(time, &events) else { return .failure(.timeWentBackwards(now: self.time)) }
+        defer { end(events) }
         usdc[Int(account.raw)] -= stake
         keepers.keepers.append(Keeper(account: account, stake: stake, score: 1_000_000, online: true))
         let id = UInt32(keepers.keepers.count - 1)
-        events.append(.keeper(.registered(keeper: id, stake: Amount(raw: stake), Timestamp(milliseconds: now))))
+        events.append(.keeper(.registered(keeper: id, stake: amount, Timestamp(milliseconds: now))), market: EventBuffer.venueWide)
         return .success(id)
     }
 
@@ -52,7 +55,7 @@ extension PerpVenue {
             keepers.keepers[k].score = mulDiv(keepers.keepers[k].score, keeperConfig.missPenalty.raw, 1_000_000, .down)
             markets[market].creditInsurance(slash)
             events.append(.keeper(.missed(keeper: UInt32(k), job: kind, slashed: Amount(raw: slash),
-                                          score: Ppm(raw: keepers.keepers[k].score), ts)))
+                                          score: Ppm(raw: keepers.keepers[k].score), ts)), market: UInt16(market))
         }
         return nil
     }
@@ -63,13 +66,16 @@ extension PerpVenue {
         let a = keepers.keepers[k].account
         ensureAccount(a)
         usdc[Int(a.raw)] += paid
-        events.append(.keeper(.done(keeper: UInt32(k), job: job, reward: Amount(raw: paid), Timestamp(milliseconds: now))))
+        events.append(.keeper(.done(keeper: UInt32(k), job: job, reward: Amount(raw: paid), Timestamp(milliseconds: now))),
+                      market: UInt16(market))
     }
 
     /// The keepers' round: funding updates, triggers, liquidations, then the vault's jobs.
     /// Jobs no keeper takes stay pending for the next round.
     public mutating func runKeepers(events: inout EventBuffer) {
         guard !keepers.keepers.isEmpty else { return }
+        events.continueSequence(from: sequence)
+        defer { end(events) }
         let ts = Timestamp(milliseconds: now)
         for m in markets.indices where markets[m].fundingDue && markets[m].oracleStatus.allows(.fundingUpdate) {
             guard let k = assign(.funding, market: m, events: &events) else { continue }
@@ -85,7 +91,7 @@ extension PerpVenue {
                 && (tr.fireWhenAbove ? o.price >= tr.triggerPrice : o.price <= tr.triggerPrice)
             guard hit, let k = assign(.trigger, market: tr.market, events: &events) else { t += 1; continue }
             triggers.remove(at: t)
-            events.append(.triggerFired(tr.request.id, price: Price(raw: o.price), ts))
+            events.append(.triggerFired(tr.request.id, price: Price(raw: o.price), ts), market: UInt16(tr.market))
             if let linked = tr.linked, markets[tr.market].book.contains(linked) {
                 cancel(market: tr.market, linked, at: ts, events: &events)
             }

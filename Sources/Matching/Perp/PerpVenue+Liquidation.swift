@@ -31,8 +31,8 @@ extension PerpVenue {
             }
             guard best >= 0 else { break }
             let risk = risks[best]
-            let target = s.maintenanceRequirement + mulDiv(s.notional, risk.liquidationBuffer.raw, 1_000_000, .up)
-            if s.maintenanceEquity >= target { break }
+            let target = s.maintenanceRequirement.raw + mulDiv(s.notional.raw, risk.liquidationBuffer.raw, 1_000_000, .up)
+            if s.maintenanceEquity.raw >= target { break }
             lastMarket = best
             let price = markFor(best)
             let b = markets[best].account(account).base
@@ -41,7 +41,7 @@ extension PerpVenue {
             // included: the requirement is not linear in size (√|base|), so the size is solved for,
             // not divided out. Surplus grows with q (the fees, below the maintenance ratio, free
             // less than the requirement does), so a binary search over step multiples finds it.
-            let solvent = s.maintenanceEquity > 0
+            let solvent = s.maintenanceEquity.raw > 0
             let feeRate = solvent ? risk.liquidatorFee.raw + risk.insuranceFee.raw : 0
             let absB = abs(b)
             let nowN = mulDiv(absB, price, 1_000_000_000, .up)
@@ -51,9 +51,9 @@ extension PerpVenue {
                 let n = mulDiv(left, price, 1_000_000_000, .up)
                 let r = mulDiv(n, risk.ratio(risk.maintenanceMargin, base: left), 1_000_000, .up)
                 let fee = mulDiv(mulDiv(q, price, 1_000_000_000, .up), feeRate, 1_000_000, .up)
-                let equity = s.maintenanceEquity - fee
-                let notional = s.notional - nowN + n
-                return equity >= s.maintenanceRequirement - nowR + r + mulDiv(notional, risk.liquidationBuffer.raw, 1_000_000, .up)
+                let equity = s.maintenanceEquity.raw - fee
+                let notional = s.notional.raw - nowN + n
+                return equity >= s.maintenanceRequirement.raw - nowR + r + mulDiv(notional, risk.liquidationBuffer.raw, 1_000_000, .up)
             }
             var lo: Int64 = 1, hi = (absB + stepSize - 1) / stepSize  // in steps; hi closes it all
             if !restores(Swift.min(hi * stepSize, absB)) {
@@ -79,8 +79,8 @@ extension PerpVenue {
             events.append(.liquidation(LiquidationStep(
                 account: account, keeper: UInt32(k), keeperAccount: keeperAccount, size: Quantity(raw: signed),
                 price: Price(raw: price), liquidatorFee: Amount(raw: r.fee), insuranceFee: Amount(raw: r.insurance),
-                marginBefore: Amount(raw: s.maintenanceEquity), marginAfter: Amount(raw: after.maintenanceEquity),
-                requirement: Amount(raw: after.maintenanceRequirement), time: ts, market: UInt16(best))))
+                marginBefore: s.maintenanceEquity, marginAfter: after.maintenanceEquity,
+                requirement: after.maintenanceRequirement, time: ts, market: UInt16(best))), market: UInt16(best))
         }
         sellCollateral(account, to: keeperAccount, risk: risks[lastMarket], events: &events)
         resolveBankruptcy(account, market: lastMarket, events: &events)
@@ -104,9 +104,9 @@ extension PerpVenue {
             usdc[k] -= value
             usdc[i] += value
             let ts = Timestamp(milliseconds: now)
-            events.append(.collateral(account, asset: UInt16(asset + 1), delta: -amount, balance: 0, ts))
+            events.append(.collateral(account, asset: UInt16(asset + 1), delta: -amount, balance: 0, ts), market: EventBuffer.venueWide)
             events.append(.collateral(keeper, asset: UInt16(asset + 1), delta: amount,
-                                      balance: assetBalances[k * assets.count + asset], ts))
+                                      balance: assetBalances[k * assets.count + asset], ts), market: EventBuffer.venueWide)
         }
     }
 
@@ -137,6 +137,6 @@ extension PerpVenue {
         events.append(.bankruptcy(Bankruptcy(
             market: UInt16(market), account: account, badDebt: Amount(raw: bad), insurance: Amount(raw: fromInsurance),
             feePool: Amount(raw: fromPool), socialized: Amount(raw: socialized), unresolved: Amount(raw: rest - socialized),
-            time: Timestamp(milliseconds: now))))
+            time: Timestamp(milliseconds: now))), market: UInt16(market))
     }
 }

@@ -1,19 +1,19 @@
 import MarketCore
 
-/// An account's margin, across every market and collateral asset (quote raw).
+/// An account's margin, across every market and collateral asset.
 public struct MarginSummary: Sendable, Hashable {
     /// USDC + other collateral at its initial weight + unrealised PnL (funding included).
-    public var initialEquity: Int64
+    public var initialEquity: Amount
     /// The same with maintenance weights.
-    public var maintenanceEquity: Int64
+    public var maintenanceEquity: Amount
     /// Σ |worst-case position incl. open orders| × oracle × initial ratio.
-    public var initialRequirement: Int64
+    public var initialRequirement: Amount
     /// Σ |position| × oracle × maintenance ratio.
-    public var maintenanceRequirement: Int64
+    public var maintenanceRequirement: Amount
     /// Σ |position| × oracle.
-    public var notional: Int64
+    public var notional: Amount
     /// What may still be withdrawn or used to open positions.
-    public var freeCollateral: Int64 { initialEquity - initialRequirement }
+    public var freeCollateral: Amount { initialEquity - initialRequirement }
     /// Whether the account is below maintenance (liquidatable).
     public var belowMaintenance: Bool { maintenanceEquity < maintenanceRequirement }
 }
@@ -73,8 +73,8 @@ extension PerpVenue {
                 mr += mulDiv(n, risk.ratio(risk.maintenanceMargin, base: s.base), 1_000_000, .up)
             }
         }
-        return MarginSummary(initialEquity: initial, maintenanceEquity: maintenance, initialRequirement: ir,
-                             maintenanceRequirement: mr, notional: notional)
+        return MarginSummary(initialEquity: Amount(raw: initial), maintenanceEquity: Amount(raw: maintenance),
+                             initialRequirement: Amount(raw: ir), maintenanceRequirement: Amount(raw: mr), notional: Amount(raw: notional))
     }
 
     /// Whether `request` keeps the account within initial margin if it fills in full at its
@@ -191,5 +191,45 @@ struct MarginSnapshot {
             if check(side: side, type: .limit, price: price, size: mid * step) == nil { lo = mid } else { hi = mid }
         }
         return lo * step
+    }
+}
+
+/// One account's position in one market, as a host or a report reads it.
+public struct PositionSummary: Sendable, Hashable {
+    /// Signed base position.
+    public var base: Quantity
+    /// Average entry price of the open position, rounded against the holder (a long's up, a
+    /// short's down); zero when flat.
+    public var entryPrice: Price
+    /// `entry cash + base × last valid oracle`, rounded down (against the holder); zero before the first valid oracle.
+    public var unrealizedPnl: Amount
+    /// Trading cash realised by closing, before fees and funding.
+    public var realizedPnl: Amount
+    /// Fees paid (negative: net rebates received).
+    public var fees: Amount
+    /// Funding paid (negative: received), settled so far.
+    public var funding: Amount
+    /// Funding accrued since the last settlement (paid if positive).
+    public var pendingFunding: Amount
+    /// Notional traded (maker and taker).
+    public var volume: Amount
+}
+
+extension PerpVenue {
+    /// `account`'s position in `market`.
+    public func position(_ account: AccountId, market: Int) -> PositionSummary {
+        let s = markets[market].account(account)
+        let b = s.base
+        var entry: Int64 = 0
+        if b != 0 {
+            // quoteEntry is the cash paid for a long (negative) or received for a short (positive).
+            entry = mulDiv(s.quoteEntry.magnitude > UInt64(Int64.max) ? Int64.max : abs(s.quoteEntry), Quantity.scale, abs(b),
+                           b > 0 ? .up : .down)
+        }
+        let mark = markFor(market)
+        let unrealized = mark > 0 ? s.unrealizedPnl(at: mark) : 0
+        return PositionSummary(base: Quantity(raw: b), entryPrice: Price(raw: entry), unrealizedPnl: Amount(raw: unrealized),
+                               realizedPnl: Amount(raw: s.realizedPnl), fees: Amount(raw: s.fees), funding: Amount(raw: s.funding),
+                               pendingFunding: Amount(raw: markets[market].pendingFunding(account)), volume: Amount(raw: s.volume))
     }
 }

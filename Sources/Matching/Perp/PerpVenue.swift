@@ -21,15 +21,15 @@ public struct PerpVenue: Sendable {
     public let risks: [RiskConfig]
     public let assets: [CollateralAsset]
     public let keeperConfig: KeeperConfig
-    /// USDC collateral per account (quote raw).
-    public internal(set) var usdc: ContiguousArray<Int64> = []
+    /// USDC collateral per account (quote raw); read it with ``balance(_:)``.
+    var usdc: ContiguousArray<Int64> = []
     /// Other collateral: `assetBalances[account × assets.count + asset]` (1e9 units).
     var assetBalances: ContiguousArray<Int64> = []
     /// Each collateral asset's total over all accounts (1e9 units): deposits minus withdrawals,
     /// bounded by ``Bounds/maxTotal`` (liquidation only moves it between accounts).
     var assetTotals: [Int64]
-    /// Oracle price of each collateral asset (price raw, quote per whole unit).
-    public internal(set) var assetPrices: [Int64]
+    /// Oracle price of each collateral asset (price raw, quote per whole unit); ``assetPrice(_:)``.
+    var assetPrices: [Int64]
     public internal(set) var keepers = KeeperNetwork()
     public internal(set) var triggers: [TriggerOrder] = []
     var brackets: [PendingBracket] = []
@@ -37,9 +37,12 @@ public struct PerpVenue: Sendable {
     public internal(set) var externalJobs: [ExternalJob] = []
     /// External jobs done by a keeper and not yet taken by the host (``takeCompletedJobs()``).
     public internal(set) var completedJobs: [ExternalJob] = []
-    /// Net deposits minus withdrawals of USDC (the conserved total's reference).
-    public internal(set) var netDeposits: Int64 = 0
-    public internal(set) var now: Int64 = 0
+    /// Net deposits minus withdrawals of USDC, quote raw (``netDeposits``).
+    var netDepositsRaw: Int64 = 0
+    /// The venue's time in ms (``time``): the latest command's.
+    var now: Int64 = 0
+    /// The sequence number the venue's next event gets (1 for the first; no gaps).
+    public internal(set) var sequence: UInt64 = 1
     /// The highest taker fee of each market's tiers (the margin check's fee allowance).
     let maxTakerFee: [Int64]
     /// Each market's auction end offset (a market order's worst price around the oracle).
@@ -55,7 +58,12 @@ public struct PerpVenue: Sendable {
     public init(markets: [MarketSpec], assets: [CollateralAsset] = [], keepers: KeeperConfig = KeeperConfig(), seed: UInt64 = 1,
                 enforceMargin: Bool = true) {
         self.enforceMargin = enforceMargin
-        self.markets = markets.map { MatchingEngine(config: $0.matching) }
+        precondition(markets.count < Int(EventBuffer.venueWide), "too many markets")
+        self.markets = markets.enumerated().map { i, spec in
+            var engine = MatchingEngine(config: spec.matching)
+            engine.marketIndex = UInt16(i)
+            return engine
+        }
         self.risks = markets.map(\.risk)
         // The largest fee an order can pay, as taker or (positive) maker.
         self.endOffset = markets.map { $0.matching.auction.endOffset.raw }
@@ -80,113 +88,200 @@ public struct PerpVenue: Sendable {
         }
     }
 
+    /// The venue's time: that of the latest command (commands with an earlier time are refused).
+    public var time: Timestamp { Timestamp(milliseconds: now) }
+
+    /// Net deposits minus withdrawals of USDC (the conserved total's reference).
+    public var netDeposits: Amount { Amount(raw: netDepositsRaw) }
+
+    /// `account`'s USDC collateral.
+    public func balance(_ account: AccountId) -> Amount { Amount(raw: rawBalance(account, asset: 0)) }
+
+    /// `account`'s units of collateral asset `asset` (1 = `assets[0]`, …); zero for an unknown asset.
+    public func collateral(_ account: AccountId, asset: Int) -> Quantity {
+        guard asset >= 1 && asset <= assets.count else { return .zero }
+        return Quantity(raw: rawBalance(account, asset: asset))
+    }
+
+    /// The oracle price of collateral asset `asset` (1 = `assets[0]`, …), zero before the first or if unknown.
+    public func assetPrice(_ asset: Int) -> Price {
+        guard asset >= 1 && asset <= assets.count else { return .zero }
+        return Price(raw: assetPrices[asset - 1])
+    }
+
     /// Balance of collateral `asset` (0 = USDC, quote raw; k ≥ 1 = `assets[k-1]`, 1e9 units).
-    public func balance(_ account: AccountId, asset: Int = 0) -> Int64 {
+    func rawBalance(_ account: AccountId, asset: Int = 0) -> Int64 {
         let i = Int(account.raw)
         guard i < usdc.count else { return 0 }
         return asset == 0 ? usdc[i] : assetBalances[i * assets.count + asset - 1]
     }
 
     /// Total quote held anywhere in the venue; equals ``netDeposits`` unless value was created or destroyed.
-    public var quoteSupply: Int64 {
+    public var quoteSupply: Amount {
         var q: Int64 = usdc.reduce(0, +) + keepers.totalStake
         for m in markets { q += m.conservation.quote }
-        return q
+        return Amount(raw: q)
     }
 
     // MARK: - Commands
+    //
+    // Every command carries its time. A time before the venue's (``time``) is refused: an order
+    // command gets a `time_went_backwards` rejection, the others return an error or false. Events
+    // are numbered by the venue (``sequence``) across whatever buffers they are written to.
+
+    /// Starts a command at `time`: numbering continues from the venue's counter. False when
+    /// `time` is before the venue's time (the caller refuses the command).
+    mutating func begin(_ time: Timestamp, _ events: inout EventBuffer) -> Bool {
+        events.continueSequence(from: sequence)
+        guard time.milliseconds >= now else { return false }
+        now = time.milliseconds
+        return true
+    }
+
+    /// Ends a command: the venue's counter follows the buffer's.
+    mutating func end(_ events: EventBuffer) {
+        if events.nextSequence > sequence { sequence = events.nextSequence }
+    }
 
     /// Moves time forward; runs the keepers (funding, triggers, liquidations, hooks).
-    public mutating func advance(to time: Timestamp, events: inout EventBuffer) {
-        if time.milliseconds > now { now = time.milliseconds }
+    /// - Returns: false (and nothing done) if `time` is before the venue's time.
+    @discardableResult
+    public mutating func advance(to time: Timestamp, events: inout EventBuffer) -> Bool {
+        guard begin(time, &events) else { return false }
+        defer { end(events) }
         for m in markets.indices { markets[m].advance(to: time, events: &events) }
         runKeepers(events: &events)
+        return true
+    }
+
+    /// Deposits `amount` of USDC into `account`.
+    public mutating func deposit(_ account: AccountId, amount: Amount, at time: Timestamp, events: inout EventBuffer) -> VenueError? {
+        deposit(account, asset: 0, raw: amount.raw, at: time, events: &events)
+    }
+
+    /// Deposits `units` of collateral asset `asset` (1 = `assets[0]`, …) into `account`.
+    public mutating func deposit(_ account: AccountId, asset: Int, units: Quantity, at time: Timestamp,
+                                 events: inout EventBuffer) -> VenueError? {
+        guard asset >= 1 else { return .unknownAsset }
+        return deposit(account, asset: asset, raw: units.raw, at: time, events: &events)
+    }
+
+    /// Withdraws `amount` of USDC if the account keeps its initial margin afterwards.
+    public mutating func withdraw(_ account: AccountId, amount: Amount, at time: Timestamp, events: inout EventBuffer) -> VenueError? {
+        withdraw(account, asset: 0, raw: amount.raw, at: time, events: &events)
+    }
+
+    /// Withdraws `units` of collateral asset `asset` if the account keeps its initial margin afterwards.
+    public mutating func withdraw(_ account: AccountId, asset: Int, units: Quantity, at time: Timestamp,
+                                  events: inout EventBuffer) -> VenueError? {
+        guard asset >= 1 else { return .unknownAsset }
+        return withdraw(account, asset: asset, raw: units.raw, at: time, events: &events)
     }
 
     /// Deposits collateral (asset 0 = USDC, amount in quote raw; others in 1e9 units).
-    public mutating func deposit(_ account: AccountId, asset: Int = 0, amount: Int64, at time: Timestamp,
-                                 events: inout EventBuffer) -> VenueError? {
+    mutating func deposit(_ account: AccountId, asset: Int, raw amount: Int64, at time: Timestamp,
+                          events: inout EventBuffer) -> VenueError? {
         guard amount > 0 else { return .invalidAmount }
-        guard amount <= Bounds.maxAmount.raw else { return .amountOutOfRange(max: Bounds.maxAmount.raw) }
+        guard amount <= Bounds.maxAmount.raw else { return .amountOutOfRange(max: Bounds.maxAmount) }
         guard asset >= 0 && asset <= assets.count else { return .unknownAsset }
         // The venue's total stays within ``Bounds/maxTotal`` (per asset for other collateral), so
         // no balance or sum of balances can overflow.
         if asset == 0 {
-            guard netDeposits <= Bounds.maxTotal.raw - amount else { return .totalOutOfRange(max: Bounds.maxTotal.raw) }
+            guard netDepositsRaw <= Bounds.maxTotal.raw - amount else { return .totalOutOfRange(max: Bounds.maxTotal) }
         } else {
-            guard assetTotals[asset - 1] <= Bounds.maxTotal.raw - amount else { return .totalOutOfRange(max: Bounds.maxTotal.raw) }
+            guard assetTotals[asset - 1] <= Bounds.maxTotal.raw - amount else { return .totalOutOfRange(max: Bounds.maxTotal) }
         }
-        if time.milliseconds > now { now = time.milliseconds }
+        guard begin(time, &events) else { return .timeWentBackwards(now: self.time) }
+        defer { end(events) }
         ensureAccount(account)
         let i = Int(account.raw)
         let balance: Int64
         if asset == 0 {
             usdc[i] += amount
-            netDeposits += amount
+            netDepositsRaw += amount
             balance = usdc[i]
         } else {
             assetBalances[i * assets.count + asset - 1] += amount
             assetTotals[asset - 1] += amount
             balance = assetBalances[i * assets.count + asset - 1]
         }
-        events.append(.collateral(account, asset: UInt16(asset), delta: amount, balance: balance, Timestamp(milliseconds: now)))
+        events.append(.collateral(account, asset: UInt16(asset), delta: amount, balance: balance, Timestamp(milliseconds: now)),
+                      market: EventBuffer.venueWide)
         return nil
     }
 
-    /// Withdraws collateral if the account keeps its initial margin afterwards.
-    public mutating func withdraw(_ account: AccountId, asset: Int = 0, amount: Int64, at time: Timestamp,
-                                  events: inout EventBuffer) -> VenueError? {
+    /// Withdraws collateral (raw units as in ``deposit(_:asset:raw:at:events:)``) if the account
+    /// keeps its initial margin afterwards.
+    mutating func withdraw(_ account: AccountId, asset: Int, raw amount: Int64, at time: Timestamp,
+                           events: inout EventBuffer) -> VenueError? {
         guard amount > 0 else { return .invalidAmount }
         guard asset >= 0 && asset <= assets.count else { return .unknownAsset }
-        if time.milliseconds > now { now = time.milliseconds }
+        guard begin(time, &events) else { return .timeWentBackwards(now: self.time) }
+        defer { end(events) }
         ensureAccount(account)
         let i = Int(account.raw)
-        let have = balance(account, asset: asset)
+        let have = rawBalance(account, asset: asset)
         guard amount <= have else { return .insufficientBalance(have: have) }
         // Freeing collateral needs a fresh valid oracle wherever the account has exposure.
         if hasStaleExposure(account) { return .oracleInvalid }
-        let free = margin(account).freeCollateral
+        let free = margin(account).freeCollateral.raw
         let value = asset == 0 ? amount : collateralValue(asset: asset, amount: amount, weight: assets[asset - 1].initialWeight.raw)
-        guard value <= free else { return .insufficientMargin(free: free) }
+        guard value <= free else { return .insufficientMargin(free: Amount(raw: free)) }
         let balance: Int64
         if asset == 0 {
             usdc[i] -= amount
-            netDeposits -= amount
+            netDepositsRaw -= amount
             balance = usdc[i]
         } else {
             assetBalances[i * assets.count + asset - 1] -= amount
             assetTotals[asset - 1] -= amount
             balance = assetBalances[i * assets.count + asset - 1]
         }
-        events.append(.collateral(account, asset: UInt16(asset), delta: -amount, balance: balance, Timestamp(milliseconds: now)))
+        events.append(.collateral(account, asset: UInt16(asset), delta: -amount, balance: balance, Timestamp(milliseconds: now)),
+                      market: EventBuffer.venueWide)
         return nil
     }
 
-    /// Sets a collateral asset's oracle price.
+    /// Sets a collateral asset's oracle price (quote per whole unit).
     /// A price outside `0...` ``Bounds/maxPrice`` or an unknown asset is refused.
     @discardableResult
     public mutating func updateAssetPrice(asset: Int, price: Price, at time: Timestamp, events: inout EventBuffer) -> VenueError? {
         guard asset >= 1 && asset <= assets.count else { return .unknownAsset }
-        guard price.raw >= 0 && price.raw <= Bounds.maxPrice.raw else { return .priceOutOfRange(max: Bounds.maxPrice.raw) }
+        guard price.raw >= 0 && price.raw <= Bounds.maxPrice.raw else { return .priceOutOfRange(max: Bounds.maxPrice) }
+        guard time.milliseconds >= now else { return .timeWentBackwards(now: self.time) }
         assetPrices[asset - 1] = price.raw
         advance(to: time, events: &events)
         return nil
     }
 
     /// Records a market's oracle, then runs the keepers.
-    public mutating func updateOracle(market: Int, price: Price, confidence: Price, at time: Timestamp, events: inout EventBuffer) {
-        if time.milliseconds > now { now = time.milliseconds }
-        markets[market].updateOracle(price: price, confidence: confidence, at: time, events: &events)
+    /// - Returns: false if the update was refused: out of range (an `out_of_range` oracle event)
+    ///   or older than the venue's time (an `out_of_order` oracle event); nothing is recorded then.
+    @discardableResult
+    public mutating func updateOracle(market: Int, price: Price, confidence: Price, at time: Timestamp, events: inout EventBuffer) -> Bool {
+        guard begin(time, &events) else {
+            events.append(.oracle(price: price, status: .outOfOrder, Timestamp(milliseconds: now)), market: UInt16(market))
+            end(events)
+            return false
+        }
+        defer { end(events) }
+        let recorded = markets[market].updateOracle(price: price, confidence: confidence, at: time, events: &events)
         runKeepers(events: &events)
+        return recorded
     }
 
     /// Places an order after the initial-margin check (reduce-only and risk-reducing orders always pass).
     public mutating func place<P: JITProviderPool>(market: Int, _ request: OrderRequest, at time: Timestamp,
                                                    providers: inout P, events: inout EventBuffer) {
-        if time.milliseconds > now { now = time.milliseconds }
+        guard begin(time, &events) else {
+            events.append(.rejected(request.id, .timeWentBackwards, Timestamp(milliseconds: now)), market: UInt16(market))
+            end(events)
+            return
+        }
+        defer { end(events) }
         ensureAccount(request.account)
         if enforceMargin && !request.reduceOnly, let reason = initialMarginCheck(market: market, request) {
-            events.append(.rejected(request.id, reason, Timestamp(milliseconds: now)))
+            events.append(.rejected(request.id, reason, Timestamp(milliseconds: now)), market: UInt16(market))
             return
         }
         let start = events.count
@@ -233,9 +328,14 @@ public struct PerpVenue: Sendable {
     /// Cancels a resting order (and whatever is linked to it). With `account`, only that account's
     /// own order (`not_owner` otherwise).
     public mutating func cancel(market: Int, _ id: OrderId, account: AccountId? = nil, at time: Timestamp, events: inout EventBuffer) {
-        if time.milliseconds > now { now = time.milliseconds }
+        guard begin(time, &events) else {
+            events.append(.rejected(id, .timeWentBackwards, Timestamp(milliseconds: now)), market: UInt16(market))
+            end(events)
+            return
+        }
+        defer { end(events) }
         if let account, let o = markets[market].book.order(id), o.account != account {
-            events.append(.rejected(id, .notOwner, Timestamp(milliseconds: now)))
+            events.append(.rejected(id, .notOwner, Timestamp(milliseconds: now)), market: UInt16(market))
             return
         }
         let start = events.count
@@ -244,13 +344,17 @@ public struct PerpVenue: Sendable {
     }
 
     /// Cancels every resting order of `account` in `market`, or in every market (nil).
-    public mutating func cancelAll(of account: AccountId, market: Int? = nil, at time: Timestamp, events: inout EventBuffer) {
-        if time.milliseconds > now { now = time.milliseconds }
+    /// - Returns: false (nothing cancelled) if `time` is before the venue's time.
+    @discardableResult
+    public mutating func cancelAll(of account: AccountId, market: Int? = nil, at time: Timestamp, events: inout EventBuffer) -> Bool {
+        guard begin(time, &events) else { return false }
+        defer { end(events) }
         for m in markets.indices where market == nil || market == m {
             let start = events.count
             markets[m].cancelAll(of: account, at: time, events: &events)
             afterMatching(market: m, from: start, events: &events)
         }
+        return true
     }
 
     /// Amends a resting order with the same checks as ``place(market:_:at:providers:events:)``:
@@ -259,15 +363,21 @@ public struct PerpVenue: Sendable {
     /// order's size taken out. A pure size reduction keeps queue priority and needs no check.
     public mutating func amend(market: Int, _ id: OrderId, account: AccountId? = nil, price: Price?, size: Quantity?,
                                at time: Timestamp, events: inout EventBuffer) {
-        if time.milliseconds > now { now = time.milliseconds }
+        let tag = UInt16(market)
+        guard begin(time, &events) else {
+            events.append(.rejected(id, .timeWentBackwards, Timestamp(milliseconds: now)), market: tag)
+            end(events)
+            return
+        }
+        defer { end(events) }
         let ts = Timestamp(milliseconds: now)
         guard let o = markets[market].book.order(id) else {
             markets[market].advance(to: time, events: &events)
-            events.append(.rejected(id, .unknownOrder, ts))
+            events.append(.rejected(id, .unknownOrder, ts), market: tag)
             return
         }
         if let account, o.account != account {
-            events.append(.rejected(id, .notOwner, ts))
+            events.append(.rejected(id, .notOwner, ts), market: tag)
             return
         }
         let newPrice = price ?? o.price
@@ -277,7 +387,7 @@ public struct PerpVenue: Sendable {
             let r = OrderRequest(id: id, account: o.account, side: o.side, type: .limit, price: newPrice, size: newSize,
                                  reduceOnly: false)
             if let reason = initialMarginCheck(market: market, r, replacing: (o.side, o.remaining.raw)) {
-                events.append(.rejected(id, reason, ts))
+                events.append(.rejected(id, reason, ts), market: tag)
                 return
             }
         }
@@ -289,9 +399,14 @@ public struct PerpVenue: Sendable {
     /// Cancels `id` and places `request` in its place (a cancel-replace): the ownership check of
     /// ``cancel(market:_:account:at:events:)``, then everything ``place(market:_:at:providers:events:)`` checks.
     public mutating func replace(market: Int, _ id: OrderId, with request: OrderRequest, at time: Timestamp, events: inout EventBuffer) {
-        if time.milliseconds > now { now = time.milliseconds }
+        guard begin(time, &events) else {
+            events.append(.rejected(id, .timeWentBackwards, Timestamp(milliseconds: now)), market: UInt16(market))
+            end(events)
+            return
+        }
+        defer { end(events) }
         if let o = markets[market].book.order(id), o.account != request.account {
-            events.append(.rejected(id, .notOwner, Timestamp(milliseconds: now)))
+            events.append(.rejected(id, .notOwner, Timestamp(milliseconds: now)), market: UInt16(market))
             return
         }
         cancel(market: market, id, at: time, events: &events)
@@ -305,9 +420,13 @@ public struct PerpVenue: Sendable {
     }
 
     /// Trips (true) or resets (false) market `market`'s manual breaker.
-    public mutating func setManualBreaker(_ tripped: Bool, market: Int, at time: Timestamp, events: inout EventBuffer) {
-        if time.milliseconds > now { now = time.milliseconds }
+    /// - Returns: false (nothing done) if `time` is before the venue's time.
+    @discardableResult
+    public mutating func setManualBreaker(_ tripped: Bool, market: Int, at time: Timestamp, events: inout EventBuffer) -> Bool {
+        guard begin(time, &events) else { return false }
+        defer { end(events) }
         markets[market].setManualBreaker(tripped, at: time, events: &events)
+        return true
     }
 
     /// Whether market `market`'s oracle allows `action` now (docs/matching.md, "Oracle action
@@ -317,13 +436,17 @@ public struct PerpVenue: Sendable {
     }
 
     /// Pauses or resumes one market, or (market nil) every market at once (the global switch).
-    public mutating func setPaused(_ value: Bool, market: Int?, at time: Timestamp, events: inout EventBuffer) {
-        if time.milliseconds > now { now = time.milliseconds }
+    /// - Returns: false (nothing done) if `time` is before the venue's time.
+    @discardableResult
+    public mutating func setPaused(_ value: Bool, market: Int?, at time: Timestamp, events: inout EventBuffer) -> Bool {
+        guard begin(time, &events) else { return false }
+        defer { end(events) }
         if let market {
             markets[market].setPaused(value, global: false, at: time, events: &events)
         } else {
             for m in markets.indices { markets[m].setPaused(value, global: true, at: time, events: &events) }
         }
+        return true
     }
 
     /// Direct access to a market's engine, bypassing the venue's checks: internal (tests only).
@@ -335,14 +458,17 @@ public struct PerpVenue: Sendable {
 /// Why a venue command was refused.
 public enum VenueError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidAmount, unknownAsset
-    case amountOutOfRange(max: Int64)
-    case totalOutOfRange(max: Int64)
-    case priceOutOfRange(max: Int64)
+    case amountOutOfRange(max: Amount)
+    case totalOutOfRange(max: Amount)
+    case priceOutOfRange(max: Price)
     /// A market with exposure has no fresh valid oracle (see ``OracleAction/withdrawal``).
     case oracleInvalid
+    /// Raw units of the asset (USDC: quote raw; other collateral: 1e9 units).
     case insufficientBalance(have: Int64)
-    case insufficientMargin(free: Int64)
-    case stakeTooSmall(minimum: Int64)
+    case insufficientMargin(free: Amount)
+    case stakeTooSmall(minimum: Amount)
+    /// The command's time is before the venue's time (`now`).
+    case timeWentBackwards(now: Timestamp)
     case unknownKeeper
     /// The provider is already registered for another account.
     case providerRegistered(account: AccountId)
@@ -350,13 +476,14 @@ public enum VenueError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .invalidAmount: return "amount must be positive"
         case .unknownAsset: return "unknown collateral asset"
-        case .amountOutOfRange(let m): return "amount exceeds the maximum \(Amount(raw: m))"
-        case .totalOutOfRange(let m): return "the venue's total would exceed the maximum \(Amount(raw: m))"
-        case .priceOutOfRange(let m): return "price must be within 0...\(Price(raw: m))"
+        case .amountOutOfRange(let m): return "amount exceeds the maximum \(m)"
+        case .totalOutOfRange(let m): return "the venue's total would exceed the maximum \(m)"
+        case .priceOutOfRange(let m): return "price must be within 0...\(m)"
         case .oracleInvalid: return "no fresh valid oracle for a market the account holds"
         case .insufficientBalance(let h): return "insufficient balance (have \(Amount(raw: h)))"
-        case .insufficientMargin(let f): return "would breach initial margin (free collateral \(Amount(raw: f)))"
-        case .stakeTooSmall(let m): return "stake below the minimum \(Amount(raw: m))"
+        case .insufficientMargin(let f): return "would breach initial margin (free collateral \(f))"
+        case .stakeTooSmall(let m): return "stake below the minimum \(m)"
+        case .timeWentBackwards(let t): return "time went backwards: the venue is at \(t) ms"
         case .unknownKeeper: return "unknown keeper"
         case .providerRegistered(let a): return "provider already registered for account \(a.raw)"
         }

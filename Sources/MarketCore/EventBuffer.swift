@@ -1,0 +1,126 @@
+/// Where an event happened and its place in the venue's history.
+@frozen public struct EventTag: Sendable, Hashable {
+    /// The market (index in the venue) the event belongs to, or ``EventBuffer/venueWide`` for
+    /// account-level events (collateral, keeper registration and rewards).
+    public var market: UInt16
+    /// The venue's sequence number: 1, 2, 3, … over the venue's whole life, with no gaps, in
+    /// the order the events happened (whichever buffer they were written to).
+    public var sequence: UInt64
+    @inlinable public init(market: UInt16, sequence: UInt64) {
+        self.market = market
+        self.sequence = sequence
+    }
+}
+
+/// The events a command produced, in order, each tagged with its market and sequence number.
+///
+/// Reuse one buffer (`removeAll(keepingCapacity: true)`) so that steady-state matching allocates
+/// nothing. Reads like an array of ``MarketEvent``; ``tag(at:)`` gives each one's market and
+/// sequence, ``events(of:from:)`` walks the events that concern one account (its fills as taker
+/// or maker, its accepted orders, collateral moves, liquidations) without allocating.
+public struct EventBuffer: RandomAccessCollection, Sendable {
+    /// The tag for events that belong to no single market.
+    public static let venueWide: UInt16 = .max
+
+    @usableFromInline var storage: ContiguousArray<MarketEvent> = []
+    @usableFromInline var tags: ContiguousArray<EventTag> = []
+    /// The market the next appended events belong to (the engine sets it at each entry point).
+    public var market: UInt16 = 0
+    /// The sequence number the next appended event gets. A venue raises it to its own counter at
+    /// each command (``continueSequence(from:)``), so numbers run on across buffers.
+    @inlinable public var nextSequence: UInt64 { next }
+    @usableFromInline var next: UInt64 = 1
+
+    @inlinable public init() {}
+
+    public typealias Index = Int
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { storage.count }
+    @inlinable public subscript(i: Int) -> MarketEvent { storage[i] }
+
+    /// The market and sequence number of event `i`.
+    @inlinable public func tag(at i: Int) -> EventTag { tags[i] }
+
+    /// Appends `event`, tagged with ``market`` and the next sequence number.
+    @inlinable public mutating func append(_ event: MarketEvent) {
+        storage.append(event)
+        tags.append(EventTag(market: market, sequence: nextSequence))
+        next &+= 1
+    }
+
+    /// Appends `event` tagged with `market` (``venueWide`` for account-level events).
+    @inlinable public mutating func append(_ event: MarketEvent, market: UInt16) {
+        let m = self.market
+        self.market = market
+        append(event)
+        self.market = m
+    }
+
+    /// Empties the buffer; the sequence keeps counting.
+    @inlinable public mutating func removeAll(keepingCapacity keep: Bool = false) {
+        storage.removeAll(keepingCapacity: keep)
+        tags.removeAll(keepingCapacity: keep)
+    }
+
+    @inlinable public mutating func reserveCapacity(_ n: Int) {
+        storage.reserveCapacity(n)
+        tags.reserveCapacity(n)
+    }
+
+    /// Continues numbering from `next` if that is ahead of this buffer (a venue's counter).
+    @inlinable public mutating func continueSequence(from next: UInt64) {
+        if next > self.next { self.next = next }
+    }
+
+    /// The events from index `start` on that concern `account`: fills where it is the taker or
+    /// the maker (book order or JIT provider), its accepted orders, its collateral moves,
+    /// liquidation steps (as the liquidated account or the keeper's) and bankruptcies.
+    /// Cancellations, amendments and rejections carry only the order id: a host maps those
+    /// through the ids it placed. Allocation-free.
+    @inlinable public func events(of account: AccountId, from start: Int = 0) -> AccountEvents {
+        AccountEvents(buffer: self, account: account, start: start)
+    }
+}
+
+/// The events of one account in an ``EventBuffer`` (see ``EventBuffer/events(of:from:)``):
+/// `(index, event)` pairs in order.
+public struct AccountEvents: Sequence, IteratorProtocol {
+    @usableFromInline let buffer: EventBuffer
+    @usableFromInline let account: AccountId
+    @usableFromInline var i: Int
+
+    @inlinable init(buffer: EventBuffer, account: AccountId, start: Int) {
+        self.buffer = buffer
+        self.account = account
+        self.i = Swift.max(0, start)
+    }
+
+    @inlinable public mutating func next() -> (index: Int, event: MarketEvent)? {
+        while i < buffer.count {
+            let k = i
+            i += 1
+            let e = buffer[k]
+            if e.concerns(account) { return (k, e) }
+        }
+        return nil
+    }
+}
+
+extension MarketEvent {
+    /// Whether the event names `account` (see ``EventBuffer/events(of:from:)``).
+    @inlinable public func concerns(_ account: AccountId) -> Bool {
+        switch self {
+        case .fill(let f):
+            if f.takerAccount == account { return true }
+            switch f.maker {
+            case .order(_, let a), .provider(_, let a): return a == account
+            case .amm: return false
+            }
+        case .accepted(_, let a, _): return a == account
+        case .collateral(let a, _, _, _, _): return a == account
+        case .liquidation(let l): return l.account == account || l.keeperAccount == account
+        case .bankruptcy(let b): return b.account == account
+        default: return false
+        }
+    }
+}
