@@ -41,6 +41,12 @@ let package = Package(
         strategy("MeanReversionStrategy", "mean-reversion"),
         strategy("ArbitrageStrategy", "arbitrage"),
         strategy("LiquidityProvisionStrategy", "liquidity-provision"),
+        // Layer 2: the host kernel that backtests and `serve` drive.
+        .target(name: "StrategyRuntime", dependencies: ["MarketCore", "Matching", "VaultLedger", "StrategyKit"]),
+        // Layer 3: the one list of built-in strategies.
+        .target(name: "StrategyCatalog", dependencies: [
+            "StrategyKit", "GridStrategy", "MeanReversionStrategy", "ArbitrageStrategy", "LiquidityProvisionStrategy",
+        ]),
         // Layer 2: SQLite persistence of the vault ledger (the only GRDB user).
         .target(name: "VaultStore", dependencies: [
             "MarketCore", "VaultLedger", .product(name: "GRDB", package: "GRDB.swift"),
@@ -69,6 +75,9 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "StrategyKitTests", dependencies: ["MarketCore", "StrategyKit"]),
+        .testTarget(name: "StrategyRuntimeTests", dependencies: [
+            "MarketCore", "Matching", "VaultLedger", "StrategyKit", "StrategyRuntime", "StrategyCatalog",
+        ]),
         .testTarget(name: "GridStrategyTests", dependencies: ["MarketCore", "StrategyKit", "GridStrategy"]),
         .testTarget(name: "MeanReversionStrategyTests", dependencies: ["MarketCore", "StrategyKit", "MeanReversionStrategy"]),
         .testTarget(name: "ArbitrageStrategyTests", dependencies: ["MarketCore", "StrategyKit", "ArbitrageStrategy"]),

@@ -154,7 +154,9 @@ public enum ParameterError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownKey(let k, let known):
             return "unknown parameter '\(k)'; expected one of \(known.joined(separator: ", "))"
         case .wrongType(let k, let v, let e):
-            return "parameter '\(k)': \(v) is not a \(e)"
+            // "is not a decimal", "is not an integer", "is not one of a|b".
+            let article = e.hasPrefix("one of") ? "" : e.first.map { "aeiou".contains($0) } == true ? "an " : "a "
+            return "parameter '\(k)': \(v) is not \(article)\(e)"
         case .outOfRange(let k, let v, let r, let u):
             return "parameter '\(k)': \(v) is out of range; expected \(r)\(u.isEmpty ? "" : " (\(u))")"
         case .tooPrecise(let k, let v, let d):
@@ -288,44 +290,45 @@ extension ParameterSet {
     mutating func setValue(_ v: ParameterValue, at i: Int) { values[i] = v }
 }
 
-/// Whether `text` looks like a plain decimal (sign, digits, optional point and digits).
+/// Whether `text` is a plain decimal: an optional sign, digits, and optionally a point followed
+/// by digits (`".5"` and `"5."` are refused, as ``FixedPoint`` parsing refuses them).
 func isDecimalText(_ text: String) -> Bool {
     var s = Substring(text)
     if s.first == "-" || s.first == "+" { s = s.dropFirst() }
-    guard !s.isEmpty else { return false }
-    var dots = 0, digits = 0
-    for c in s.utf8 {
-        if c == UInt8(ascii: ".") { dots += 1 } else if c >= 48 && c <= 57 { digits += 1 } else { return false }
-    }
-    return dots <= 1 && digits > 0
+    let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty }) else { return false }
+    return parts.allSatisfy { $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
 }
 
 /// Parses decimal text into raw units of `10^-decimals`, exactly; nil when it is not a plain
-/// decimal, has more than `decimals` digits after the point, or does not fit `Int64`.
+/// decimal, has more than `decimals` digits after the point, or does not fit `Int64`
+/// (`Int64.min` included: the magnitude is accumulated unsigned).
 public func parseFixed(_ text: String, _ decimals: Int) -> Int64? {
     guard decimals >= 0 && decimals <= 18, isDecimalText(text) else { return nil }
     var s = Substring(text)
     var negative = false
     if s.first == "-" { negative = true; s = s.dropFirst() } else if s.first == "+" { s = s.dropFirst() }
     let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-    let whole = parts[0], frac = parts.count > 1 ? parts[1] : ""
+    let frac = parts.count > 1 ? parts[1] : ""
     guard frac.count <= decimals else { return nil }
-    var v: Int64 = 0
-    for c in whole.utf8 {
+    var v: UInt64 = 0
+    for c in Array(parts[0].utf8) + Array(frac.utf8) {
         let (m, o1) = v.multipliedReportingOverflow(by: 10)
-        let (a, o2) = m.addingReportingOverflow(Int64(c - 48))
+        let (a, o2) = m.addingReportingOverflow(UInt64(c - 48))
         guard !o1 && !o2 else { return nil }
         v = a
     }
-    var f: Int64 = 0
-    var n = 0
-    for c in frac.utf8 { f = f * 10 + Int64(c - 48); n += 1 }
-    while n < decimals { f *= 10; n += 1 }
-    let (scaled, o3) = v.multipliedReportingOverflow(by: pow10(decimals))
-    guard !o3 else { return nil }
-    let (sum, o4) = scaled.addingReportingOverflow(f)
-    guard !o4 else { return nil }
-    return negative ? -sum : sum
+    for _ in frac.count..<decimals {
+        let (m, o) = v.multipliedReportingOverflow(by: 10)
+        guard !o else { return nil }
+        v = m
+    }
+    if negative {
+        guard v <= UInt64(Int64.max) + 1 else { return nil }
+        return v == UInt64(Int64.max) + 1 ? Int64.min : -Int64(v)
+    }
+    guard v <= UInt64(Int64.max) else { return nil }
+    return Int64(v)
 }
 
 /// `raw` units of `10^-decimals` as decimal text, trailing zeros trimmed.

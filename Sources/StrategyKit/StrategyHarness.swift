@@ -17,12 +17,16 @@ public struct StrategyHarness<S: Strategy> {
     public private(set) var last: [Intent] = []
     /// Timers set and not yet fired: id → time.
     public private(set) var timers: [UInt32: Timestamp] = [:]
+    /// The parameters the strategy runs with (changed by ``update(_:)``).
+    public private(set) var parameters: ParameterSet
     var out = Intents()
 
     /// Creates the strategy with `parameters` (the defaults when nil) and starts it.
     public init(_ type: S.Type = S.self, parameters: ParameterSet? = nil, market: MarketInfo, limits: RiskLimits = RiskLimits(),
                 oracle: Price? = nil, time: Timestamp = .zero) {
-        strategy = S(parameters: parameters ?? S.descriptor.defaults, market: market)
+        let p = parameters ?? S.descriptor.defaults
+        self.parameters = p
+        strategy = S(parameters: p, market: market)
         context = StrategyContext(time: time, market: market, limits: limits)
         if let oracle {
             context.oracle = oracle
@@ -130,9 +134,10 @@ public struct StrategyHarness<S: Strategy> {
     /// Re-parameterises the running strategy (live keys only).
     public mutating func update(_ pairs: [String: String]) -> ParameterError? {
         let inputs = Self.inputs(pairs)
-        switch S.descriptor.parameters(inputs, liveOnly: true) {
+        switch S.descriptor.parameters(inputs, over: parameters, liveOnly: true) {
         case .failure(let e): return e
         case .success(let p):
+            parameters = p
             var o = out
             strategy.update(p, context, &o)
             apply(&o)

@@ -1,0 +1,72 @@
+import MarketCore
+import Matching
+import StrategyKit
+
+/// A hosted strategy's bookkeeping (the strategy value itself lives in its box).
+struct Slot {
+    let name: String
+    let kind: String
+    let market: Int
+    let vault: Int
+    let account: AccountId
+    let allocation: Ppm
+    var parameters: ParameterSet
+    var context: StrategyContext
+    var state: StrategyState = .running
+    var started = false
+    /// Open orders: the strategy's key → venue id (parallel to `context.openOrders`).
+    var orders = ContiguousArray<(key: UInt32, id: OrderId, reduceOnly: Bool)>()
+    var timers = ContiguousArray<(id: UInt32, at: Int64)>()
+    var hedges = ContiguousArray<(side: Side, size: Int64, due: Int64, fee: Int64)>()
+    /// Hedge leg on the external venue: signed base, cash (quote raw, negative after buying).
+    var hedgeBase: Int64 = 0
+    var hedgeCash: Int64 = 0
+    /// Realised PnL of the hedge leg (fees included), for the context.
+    var hedgeRealised: Int64 = 0
+    var equityPeak: Int64 = 0
+    var rateWindow: Int64 = 0
+    var rateCount = 0
+    var fills = 0
+    var auctionsWon = 0
+    var feesPaid: Int64 = 0
+    var ordersPlaced = 0
+
+    init(name: String, kind: String, market: Int, vault: Int, account: AccountId, allocation: Ppm, parameters: ParameterSet,
+         context: StrategyContext) {
+        self.name = name
+        self.kind = kind
+        self.market = market
+        self.vault = vault
+        self.account = account
+        self.allocation = allocation
+        self.parameters = parameters
+        self.context = context
+    }
+
+    var isActive: Bool { state == .running }
+
+    /// Open size on `side` (non-reduce-only orders).
+    func openSize(_ side: Side) -> Int64 {
+        var n: Int64 = 0
+        for (k, o) in context.openOrders.enumerated() where o.side == side && !orders[k].reduceOnly { n += o.remaining.raw }
+        return n
+    }
+
+    /// What may still be bought (`side` buy) or sold before |position + open orders on that side|
+    /// passes `maxPosition`.
+    func room(_ side: Side) -> Int64 {
+        let pos = context.position.raw
+        let worst = side == .buy ? pos + openSize(.buy) : -(pos - openSize(.sell))
+        return Swift.max(0, context.limits.maxPosition.raw - worst)
+    }
+
+    func orderIndex(_ key: UInt32) -> Int? {
+        for i in orders.indices where orders[i].key == key { return i }
+        return nil
+    }
+
+    func orderIndex(id: OrderId) -> Int? {
+        for i in orders.indices where orders[i].id == id { return i }
+        return nil
+    }
+}

@@ -1,0 +1,266 @@
+import MarketCore
+import Matching
+import StrategyKit
+
+extension StrategyRuntime {
+    // MARK: - Callbacks
+
+    /// Calls strategy `i` (when running) through `body`, then applies its intents through the gate.
+    mutating func call(_ i: Int, _ out: inout RuntimeEvents,
+                       _ body: (AnyStrategyBox, StrategyContext, inout Intents) -> Void) {
+        guard slots[i].isActive else { return }
+        slots[i].context.time = Timestamp(milliseconds: now)
+        var o = intents
+        intents = Intents()
+        o.removeAll()
+        body(boxes[i], slots[i].context, &o)
+        apply(i, &o, &out)
+        o.removeAll()
+        intents = o
+    }
+
+    mutating func deliver(_ i: Int, _ data: MarketData, _ out: inout RuntimeEvents) {
+        call(i, &out) { b, c, o in b.onMarketData(data, c, &o) }
+    }
+
+    /// Re-reads strategy `i`'s position, PnL, equity and free collateral from the venue.
+    mutating func refresh(_ i: Int) {
+        let s = slots[i]
+        let p = venue.position(s.account, market: s.market)
+        let m = venue.margin(s.account)
+        slots[i].context.position = p.base
+        slots[i].context.entryPrice = p.entryPrice
+        slots[i].context.realisedPnl = Amount(raw: p.realizedPnl.raw - p.fees.raw - p.funding.raw + s.hedgeRealised)
+        slots[i].context.unrealisedPnl = p.unrealizedPnl
+        slots[i].context.equity = Amount(raw: strategyEquity(i))
+        slots[i].context.freeCollateral = m.freeCollateral
+        slots[i].context.hedgePosition = Quantity(raw: s.hedgeBase)
+    }
+
+    // MARK: - Routing venue events
+
+    /// Routes every venue event not routed yet, in order (including those its strategies'
+    /// reactions add). One cursor is shared by nested calls, so each event is routed exactly once;
+    /// `start` (where the caller's command began) is never before the cursor.
+    mutating func route(from start: Int, _ out: inout RuntimeEvents) {
+        assert(start >= cursor || start == out.market.count || cursor <= out.market.count)
+        while cursor < out.market.count {
+            let k = cursor
+            cursor += 1
+            let e = out.market[k]
+            let m = Int(out.market.tag(at: k).market)
+            switch e {
+            case .fill(let f):
+                onFill(f, market: m, &out)
+            case .cancelled(let id, let remaining, let reason, let ts):
+                guard let i = owner(of: id) else { continue }
+                let key = slots[i].orderIndex(id: id).map { slots[i].orders[$0].key }
+                closeOrder(i, id: id)
+                guard let key else { continue }
+                call(i, &out) { b, c, o in
+                    b.onOrderDone(OrderDone(key: key, reason: .cancelled(reason), remaining: remaining, time: ts), c, &o)
+                }
+            case .rejected(let id, let reason, let ts):
+                guard let i = owner(of: id), let key = slots[i].orderIndex(id: id).map({ slots[i].orders[$0].key }) else { continue }
+                let remaining = slots[i].orderIndex(id: id).map { slots[i].context.openOrders[$0].remaining } ?? .zero
+                closeOrder(i, id: id)
+                call(i, &out) { b, c, o in b.onOrderDone(OrderDone(key: key, reason: .rejected(reason), remaining: remaining, time: ts), c, &o) }
+            case .breakerTrip, .paused:
+                suspend(market: m, &out)
+            case .breakerReset, .resumed:
+                resumeIfClear(&out)
+            case .funding(let rate, _, let mark, let oracle, let ts):
+                for i in slots.indices where slots[i].market == m {
+                    slots[i].context.fundingRate = rate
+                    refresh(i)
+                    deliver(i, .funding(rate: rate, mark: mark, oracle: oracle, ts), &out)
+                }
+            case .liquidation(let l):
+                for i in slots.indices where slots[i].account == l.account { stop(i, .liquidated, &out) }
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Removes venue order `id` from strategy `i`'s open orders and frees the id.
+    mutating func closeOrder(_ i: Int, id: OrderId) {
+        if let k = slots[i].orderIndex(id: id) {
+            slots[i].orders.remove(at: k)
+            slots[i].context.openOrders.remove(at: k)
+        }
+        releaseId(id)
+    }
+
+    mutating func onFill(_ f: Fill, market m: Int, _ out: inout RuntimeEvents) {
+        // Every strategy in the market sees the trade.
+        var takerOwner: Int? = owner(of: f.taker)
+        if f.takerAccount == Self.flowAccount { takerOwner = nil }
+        var makerOwner: Int? = nil
+        var kind = FillKind.maker
+        var makerKey: UInt32? = nil
+        switch f.maker {
+        case .order(let id, _):
+            makerOwner = owner(of: id)
+            if let i = makerOwner, let k = slots[i].orderIndex(id: id) {
+                makerKey = slots[i].orders[k].key
+                let left = slots[i].context.openOrders[k].remaining.raw - f.size.raw
+                if left <= 0 { closeOrder(i, id: id) } else { slots[i].context.openOrders[k].remaining = Quantity(raw: left) }
+            }
+        case .provider(let p, _):
+            let i = Int(p.raw)
+            if i < slots.count { makerOwner = i; kind = .auction; slots[i].auctionsWon += 1 }
+        case .amm:
+            break
+        }
+        if let i = makerOwner {
+            slots[i].fills += 1
+            slots[i].feesPaid += f.makerFee.raw
+            refresh(i)
+            let own = OwnFill(key: makerKey, kind: kind, side: f.takerSide.opposite, price: f.price, size: f.size, fee: f.makerFee, time: f.time)
+            call(i, &out) { b, c, o in b.onFill(own, c, &o) }
+        }
+        if let i = takerOwner {
+            var key: UInt32? = nil
+            if let k = slots[i].orderIndex(id: f.taker) {
+                key = slots[i].orders[k].key
+                let left = slots[i].context.openOrders[k].remaining.raw - f.size.raw
+                if left <= 0 { closeOrder(i, id: f.taker) } else { slots[i].context.openOrders[k].remaining = Quantity(raw: left) }
+            }
+            slots[i].fills += 1
+            slots[i].feesPaid += f.takerFee.raw
+            refresh(i)
+            let own = OwnFill(key: key, kind: .taker, side: f.takerSide, price: f.price, size: f.size, fee: f.takerFee, time: f.time)
+            call(i, &out) { b, c, o in b.onFill(own, c, &o) }
+        }
+        for i in slots.indices where slots[i].market == m {
+            slots[i].context.lastTrade = f.price
+            deliver(i, .trade(price: f.price, size: f.size, takerSide: f.takerSide, f.time), &out)
+        }
+    }
+
+    /// After an input: strategies whose book top changed hear it (a few rounds, as their answers move it).
+    mutating func settle(_ out: inout RuntimeEvents) {
+        for _ in 0..<4 {
+            var changed = false
+            for m in venue.markets.indices {
+                let book = venue.markets[m].book
+                var t = BookTop()
+                if let b = book.bestBid { t.bid = b; t.bidSize = book.depth(.buy, at: b) }
+                if let a = book.bestAsk { t.ask = a; t.askSize = book.depth(.sell, at: a) }
+                guard t != tops[m] else { continue }
+                tops[m] = t
+                changed = true
+                for i in slots.indices where slots[i].market == m {
+                    slots[i].context.top = t
+                    deliver(i, .top(t), &out)
+                }
+            }
+            if !changed { break }
+        }
+    }
+
+    // MARK: - Suspension on breakers and pauses
+
+    mutating func suspend(market m: Int, _ out: inout RuntimeEvents) {
+        for i in slots.indices where slots[i].state == .running && (slots[i].market == m || m == Int(EventBuffer.venueWide)) {
+            let e = venue.markets[slots[i].market]
+            guard e.breakers.isTripped || e.paused || e.globallyPaused else { continue }
+            slots[i].state = .suspended
+            pullOrders(i, &out)
+            out.runtime.append(.strategySuspended(strategy: i, Timestamp(milliseconds: now)))
+        }
+    }
+
+    mutating func resumeIfClear(_ out: inout RuntimeEvents) {
+        for i in slots.indices where slots[i].state == .suspended {
+            let e = venue.markets[slots[i].market]
+            guard !e.breakers.isTripped && !e.paused && !e.globallyPaused else { continue }
+            slots[i].state = .running
+            out.runtime.append(.strategyResumed(strategy: i, Timestamp(milliseconds: now)))
+            refresh(i)
+            call(i, &out) { b, c, o in b.start(c, &o) }
+        }
+    }
+
+    /// Cancels every open order of strategy `i` in the venue (its events are routed).
+    mutating func pullOrders(_ i: Int, _ out: inout RuntimeEvents) {
+        guard !slots[i].orders.isEmpty else { return }
+        let s = out.market.count
+        venue.cancelAll(of: slots[i].account, market: slots[i].market, at: Timestamp(milliseconds: now), events: &out.market)
+        route(from: s, &out)
+        // Anything the venue did not report (an order already gone) is dropped too.
+        while let o = slots[i].orders.last { closeOrder(i, id: o.id) }
+    }
+
+    /// Stops strategy `i` for good with `reason`: its `stop` callback, then its orders cancelled.
+    mutating func stop(_ i: Int, _ reason: StopReason, _ out: inout RuntimeEvents) {
+        if case .stopped = slots[i].state { return }
+        var o = Intents()
+        if slots[i].state == .running { boxes[i].stop(slots[i].context, &o) }  // its last intents are not applied
+        slots[i].state = .stopped(reason)
+        pullOrders(i, &out)
+        slots[i].timers.removeAll()
+        out.runtime.append(.strategyStopped(strategy: i, reason: reason, Timestamp(milliseconds: now)))
+    }
+
+    // MARK: - Timers and hedges
+
+    mutating func fireTimers(_ out: inout RuntimeEvents) {
+        for i in slots.indices {
+            while slots[i].isActive {
+                var best = -1
+                for (t, timer) in slots[i].timers.enumerated() where timer.at <= now && (best < 0 || timer.at < slots[i].timers[best].at) {
+                    best = t
+                }
+                guard best >= 0 else { break }
+                let id = slots[i].timers.remove(at: best).id
+                call(i, &out) { b, c, o in b.onTimer(id, c, &o) }
+            }
+        }
+    }
+
+    /// Fills hedge legs that are due at the latest reference quote (buy at its ask, sell at its bid),
+    /// paying the hedge fee rounded up (against the strategy).
+    mutating func fillHedges(_ out: inout RuntimeEvents) {
+        for i in slots.indices where !slots[i].hedges.isEmpty {
+            var h = 0
+            while h < slots[i].hedges.count {
+                let leg = slots[i].hedges[h]
+                guard leg.due <= now else { h += 1; continue }
+                guard let q = slots[i].context.reference, q.bid.raw > 0, q.ask.raw >= q.bid.raw else {
+                    out.runtime.append(.hedgeWaiting(strategy: i, Timestamp(milliseconds: now)))
+                    break
+                }
+                slots[i].hedges.remove(at: h)
+                let price = leg.side == .buy ? q.ask : q.bid
+                // Notional rounded against the strategy: a buyer pays the ceiling, a seller gets the floor.
+                let notional = mulDiv(price.raw, leg.size, Quantity.scale, leg.side == .buy ? .up : .down)
+                let fee = mulDiv(notional, leg.fee, Ppm.scale, .up)
+                let before = slots[i].hedgeBase
+                let cashBefore = slots[i].hedgeCash
+                slots[i].hedgeBase += leg.side.sign * leg.size
+                slots[i].hedgeCash += (leg.side == .buy ? -notional : notional) - fee
+                // Realised hedge PnL on the closed part (for the context), at average entry.
+                if before != 0 && (before > 0) != (leg.side == .buy) {
+                    let closed = Swift.min(abs(before), leg.size)
+                    let entryCash = Int64(Int128(cashBefore) * Int128(closed) / Int128(abs(before)))
+                    let exitCash = Int64(Int128(notional) * Int128(closed) / Int128(leg.size)) * (leg.side == .buy ? -1 : 1)
+                    slots[i].hedgeRealised += entryCash + exitCash
+                }
+                slots[i].hedgeRealised -= fee
+                slots[i].feesPaid += fee
+                slots[i].fills += 1
+                out.runtime.append(.hedgeFill(strategy: i, side: leg.side, price: price, size: Quantity(raw: leg.size),
+                                              fee: Amount(raw: fee), Timestamp(milliseconds: now)))
+                let e = slots[i].hedgeBase == 0 ? Int64(0) : slots[i].hedgeCash
+                slots[i].context.hedgeEntryPrice = slots[i].hedgeBase == 0 ? .zero
+                    : Price(raw: mulDiv(abs(e), Quantity.scale, abs(slots[i].hedgeBase), .down))
+                refresh(i)
+                let own = OwnFill(key: nil, kind: .hedge, side: leg.side, price: price, size: Quantity(raw: leg.size),
+                                  fee: Amount(raw: fee), time: Timestamp(milliseconds: now))
+                call(i, &out) { b, c, o in b.onFill(own, c, &o) }
+            }
+        }
+    }
+}
