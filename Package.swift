@@ -6,9 +6,20 @@ import PackageDescription
 //   0  MarketCore                    fixed-point values, ids, orders, events (no Foundation)
 //   1  Matching, VaultLedger         pure engines: no I/O, no wall clock
 //   1  StrategyKit                   the strategy plugin API
+//   2  strategies/* (one target each), StrategyRuntime (the host kernel)
 //   2  VaultStore, MatchingWorkloads SQLite persistence (GRDB); benchmark workloads
+//   3  StrategyCatalog, RuntimeWorkloads  the list of built-ins; runtime benchmark workloads
 //   4  VaultCLI + mmvault            commands (swift-argument-parser)
 // Benchmarks live in their own package under Benchmarks/ so the default build stays lean.
+/// The built-in strategies: (target, folder under strategies/). Adding one is one line here, its
+/// folder, and one line in Sources/StrategyCatalog/StrategyCatalog.swift (see README).
+let strategies: [(target: String, folder: String)] = [
+    ("GridStrategy", "grid"),
+    ("MeanReversionStrategy", "mean-reversion"),
+    ("ArbitrageStrategy", "arbitrage"),
+    ("LiquidityProvisionStrategy", "liquidity-provision"),
+]
+
 /// A built-in strategy: its own target, sources in `strategies/<folder>/`, importing only the plugin API.
 func strategy(_ name: String, _ folder: String) -> Target {
     .target(name: name, dependencies: ["MarketCore", "StrategyKit"], path: "strategies/\(folder)",
@@ -35,18 +46,10 @@ let package = Package(
         .target(name: "VaultLedger", dependencies: ["MarketCore"]),
         // Layer 1: the strategy plugin API (strategies import only it and MarketCore).
         .target(name: "StrategyKit", dependencies: ["MarketCore"]),
-        // Layer 2: one target per strategy, sources under strategies/<name>/ (README.md and
-        // defaults.json live beside them). To add a strategy: a folder, a line here, a line in StrategyCatalog.
-        strategy("GridStrategy", "grid"),
-        strategy("MeanReversionStrategy", "mean-reversion"),
-        strategy("ArbitrageStrategy", "arbitrage"),
-        strategy("LiquidityProvisionStrategy", "liquidity-provision"),
         // Layer 2: the host kernel that backtests and `serve` drive.
         .target(name: "StrategyRuntime", dependencies: ["MarketCore", "Matching", "VaultLedger", "StrategyKit"]),
         // Layer 3: the one list of built-in strategies.
-        .target(name: "StrategyCatalog", dependencies: [
-            "StrategyKit", "GridStrategy", "MeanReversionStrategy", "ArbitrageStrategy", "LiquidityProvisionStrategy",
-        ]),
+        .target(name: "StrategyCatalog", dependencies: ["StrategyKit"] + strategies.map { .target(name: $0.target) }),
         // Layer 2: SQLite persistence of the vault ledger (the only GRDB user).
         .target(name: "VaultStore", dependencies: [
             "MarketCore", "VaultLedger", .product(name: "GRDB", package: "GRDB.swift"),
@@ -55,8 +58,13 @@ let package = Package(
         .target(name: "VaultWorkloads", dependencies: ["MarketCore", "VaultLedger"]),
         // Deterministic workloads shared by `mmvault bench` and the benchmark package.
         .target(name: "MatchingWorkloads", dependencies: ["MarketCore", "Matching"]),
+        // Seeded runtime workloads over the built-ins (`mmvault bench --workload runtime|dispatch`).
+        .target(name: "RuntimeWorkloads", dependencies: [
+            "MarketCore", "Matching", "VaultLedger", "StrategyKit", "StrategyRuntime", "StrategyCatalog",
+        ]),
         .target(name: "VaultCLI", dependencies: [
             "MarketCore", "Matching", "MatchingWorkloads", "VaultLedger", "VaultStore",
+            "StrategyKit", "StrategyCatalog", "StrategyRuntime", "RuntimeWorkloads",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mmvault", dependencies: ["VaultCLI"]),
@@ -69,7 +77,10 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: [
             "MarketCore", "Matching", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "VaultCLITests", dependencies: ["VaultCLI", "MarketCore", "Matching", "VaultLedger", "VaultStore"]),
+        .testTarget(name: "VaultCLITests", dependencies: [
+            "VaultCLI", "MarketCore", "Matching", "VaultLedger", "VaultStore", "StrategyKit", "StrategyCatalog",
+        ]),
+        .testTarget(name: "StrategyCatalogTests", dependencies: ["StrategyKit", "StrategyCatalog"]),
         .testTarget(name: "VaultStoreTests", dependencies: [
             "MarketCore", "VaultLedger", "VaultStore", "VaultWorkloads",
             .product(name: "PropertyBased", package: "swift-property-based"),
@@ -78,6 +89,7 @@ let package = Package(
         .testTarget(name: "StrategyRuntimeTests", dependencies: [
             "MarketCore", "Matching", "VaultLedger", "StrategyKit", "StrategyRuntime", "StrategyCatalog",
         ]),
+        // Each built-in's tests (Tests/<Target>Tests/), when it has them.
         .testTarget(name: "GridStrategyTests", dependencies: ["MarketCore", "StrategyKit", "GridStrategy"]),
         .testTarget(name: "MeanReversionStrategyTests", dependencies: ["MarketCore", "StrategyKit", "MeanReversionStrategy"]),
         .testTarget(name: "ArbitrageStrategyTests", dependencies: ["MarketCore", "StrategyKit", "ArbitrageStrategy"]),
@@ -85,7 +97,7 @@ let package = Package(
         .testTarget(name: "VaultLedgerTests", dependencies: [
             "MarketCore", "VaultLedger", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-    ]
+    ] + strategies.map { strategy($0.target, $0.folder) }
 )
 
 // Benchmarks (package-benchmark) stay out of the default build so CI stays fast:

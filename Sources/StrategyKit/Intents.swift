@@ -50,9 +50,10 @@ public struct StrategyOrder: Sendable, Hashable {
 public struct Intents: Sendable {
     public private(set) var items: ContiguousArray<Intent>
 
+    /// An empty buffer with room for `capacity` intents (0: no storage until the first append).
     public init(capacity: Int = 32) {
         items = []
-        items.reserveCapacity(capacity)
+        if capacity > 0 { items.reserveCapacity(capacity) }
     }
 
     @inlinable public var isEmpty: Bool { items.isEmpty }

@@ -16,8 +16,17 @@ public enum RuntimeInput: Sendable, Hashable {
     case vault(Int, VaultAction)
     /// A manager's command to one hosted strategy.
     case strategy(Int, StrategyCommand)
+    /// An operator's action on one market, or (market nil) on every market: pause / resume,
+    /// trip / reset the manual breaker. Strategies in a halted market are suspended (quotes pulled)
+    /// and restart by themselves when it clears.
+    case market(Int?, MarketAdmin)
     /// Let time pass: keepers, timers, hedges and marks run.
     case tick
+}
+
+/// What an operator may do to a market.
+public enum MarketAdmin: Sendable, Hashable {
+    case pause, resume, tripBreaker, resetBreaker
 }
 
 /// What a manager can do to a running strategy.

@@ -17,7 +17,7 @@ struct Slot {
     /// Open orders: the strategy's key → venue id (parallel to `context.openOrders`).
     var orders = ContiguousArray<(key: UInt32, id: OrderId, reduceOnly: Bool)>()
     var timers = ContiguousArray<(id: UInt32, at: Int64)>()
-    var hedges = ContiguousArray<(side: Side, size: Int64, due: Int64, fee: Int64)>()
+    var hedges = ContiguousArray<(side: Side, size: Int64, due: Int64, fee: Int64, waitingReported: Bool)>()
     /// Hedge leg on the external venue: signed base, cash (quote raw, negative after buying).
     var hedgeBase: Int64 = 0
     var hedgeCash: Int64 = 0
@@ -43,7 +43,8 @@ struct Slot {
         self.context = context
     }
 
-    var isActive: Bool { state == .running }
+    /// Started and running: the only state in which it is called, asked for quotes, or its intents applied.
+    var isActive: Bool { started && state == .running }
 
     /// Open size on `side` (non-reduce-only orders).
     func openSize(_ side: Side) -> Int64 {

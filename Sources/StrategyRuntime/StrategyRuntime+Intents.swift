@@ -41,7 +41,7 @@ extension StrategyRuntime {
                       fee.raw >= 0, fee.raw <= Ppm.one.raw else {
                     return stop(i, .invalidIntent("hedge of \(size) with latency \(latency) ms and fee \(fee)"), &out)
                 }
-                slots[i].hedges.append((side, size.raw, now + latency, fee.raw))
+                slots[i].hedges.append((side, size.raw, now + latency, fee.raw, false))
             }
         }
     }

@@ -10,8 +10,9 @@ extension StrategyRuntime {
                        _ body: (AnyStrategyBox, StrategyContext, inout Intents) -> Void) {
         guard slots[i].isActive else { return }
         slots[i].context.time = Timestamp(milliseconds: now)
+        // The reused buffer is moved out (a nested call finds an empty one and makes its own).
         var o = intents
-        intents = Intents()
+        intents = Intents(capacity: 0)
         o.removeAll()
         body(boxes[i], slots[i].context, &o)
         apply(i, &o, &out)
@@ -163,7 +164,7 @@ extension StrategyRuntime {
     // MARK: - Suspension on breakers and pauses
 
     mutating func suspend(market m: Int, _ out: inout RuntimeEvents) {
-        for i in slots.indices where slots[i].state == .running && (slots[i].market == m || m == Int(EventBuffer.venueWide)) {
+        for i in slots.indices where slots[i].isActive && (slots[i].market == m || m == Int(EventBuffer.venueWide)) {
             let e = venue.markets[slots[i].market]
             guard e.breakers.isTripped || e.paused || e.globallyPaused else { continue }
             slots[i].state = .suspended
@@ -173,7 +174,7 @@ extension StrategyRuntime {
     }
 
     mutating func resumeIfClear(_ out: inout RuntimeEvents) {
-        for i in slots.indices where slots[i].state == .suspended {
+        for i in slots.indices where slots[i].started && slots[i].state == .suspended {
             let e = venue.markets[slots[i].market]
             guard !e.breakers.isTripped && !e.paused && !e.globallyPaused else { continue }
             slots[i].state = .running
@@ -229,8 +230,13 @@ extension StrategyRuntime {
                 let leg = slots[i].hedges[h]
                 guard leg.due <= now else { h += 1; continue }
                 guard let q = slots[i].context.reference, q.bid.raw > 0, q.ask.raw >= q.bid.raw else {
-                    out.runtime.append(.hedgeWaiting(strategy: i, Timestamp(milliseconds: now)))
-                    break
+                    // Reported once per leg.
+                    if !leg.waitingReported {
+                        slots[i].hedges[h].waitingReported = true
+                        out.runtime.append(.hedgeWaiting(strategy: i, Timestamp(milliseconds: now)))
+                    }
+                    h += 1
+                    continue
                 }
                 slots[i].hedges.remove(at: h)
                 let price = leg.side == .buy ? q.ask : q.bid

@@ -13,8 +13,6 @@ extension StrategyRuntime {
     mutating func vaultAction(_ v: Int, _ action: VaultAction, _ out: inout RuntimeEvents) {
         let ts = Timestamp(milliseconds: now)
         switch action {
-        case .mark, .markInvalid:
-            return refuse("the runtime marks vaults itself; '\(action)' is not accepted as an input", &out)
         case .withdraw(let depositor):
             // Paid by a keeper job (or now if due): see `payout`.
             return payout(v, depositor, &out)
@@ -81,26 +79,40 @@ extension StrategyRuntime {
         }
     }
 
-    /// Moves up to `needed` from vault `v`'s strategies back to idle, each giving its share of
-    /// `needed` by equity (rounded up, so the total covers it) capped by its free collateral.
+    /// Moves up to `needed` from vault `v`'s strategies back to idle: first each gives its share
+    /// of `needed` by equity (rounded up, so the total covers it), capped by its free collateral
+    /// and cash; then whatever is still missing comes from those with free collateral left, in
+    /// strategy order.
     mutating func release(_ v: Int, _ needed: Amount, _ out: inout RuntimeEvents) {
         let members = slots.indices.filter { slots[$0].vault == v }
         let total = members.reduce(Int64(0)) { $0 + Swift.max(0, strategyEquity($1)) }
         guard total > 0 else { return }
+        let start = idle[v].raw
         for i in members {
             let share = mulDiv(needed.raw, Swift.max(0, strategyEquity(i)), total, .up)
-            let free = venue.margin(slots[i].account).freeCollateral.raw
-            let cash = venue.balance(slots[i].account).raw
-            let a = Swift.min(share, free, cash)
-            guard a > 0 else { continue }
-            let s = out.market.count
-            if venue.withdraw(slots[i].account, amount: Amount(raw: a), at: Timestamp(milliseconds: now), events: &out.market) == nil {
-                idle[v] += Amount(raw: a)
-                out.runtime.append(.allocation(vault: v, strategy: i, amount: Amount(raw: -a), Timestamp(milliseconds: now)))
-            }
-            route(from: s, &out)
-            refresh(i)
+            releaseFrom(i, v, share, &out)
         }
+        for i in members {
+            let short = needed.raw - (idle[v].raw - start)
+            guard short > 0 else { break }
+            releaseFrom(i, v, short, &out)
+        }
+    }
+
+    /// Moves up to `wanted` from strategy `i`'s sub-account to vault `v`'s idle cash, within its
+    /// free collateral and cash.
+    mutating func releaseFrom(_ i: Int, _ v: Int, _ wanted: Int64, _ out: inout RuntimeEvents) {
+        let free = venue.margin(slots[i].account).freeCollateral.raw
+        let cash = venue.balance(slots[i].account).raw
+        let a = Swift.min(wanted, free, cash)
+        guard a > 0 else { return }
+        let s = out.market.count
+        if venue.withdraw(slots[i].account, amount: Amount(raw: a), at: Timestamp(milliseconds: now), events: &out.market) == nil {
+            idle[v] += Amount(raw: a)
+            out.runtime.append(.allocation(vault: v, strategy: i, amount: Amount(raw: -a), Timestamp(milliseconds: now)))
+        }
+        route(from: s, &out)
+        refresh(i)
     }
 
     // MARK: - Marks
@@ -176,14 +188,14 @@ extension StrategyRuntime {
         let ts = Timestamp(milliseconds: now)
         switch command {
         case .pause:
-            guard slots[i].state == .running || slots[i].state == .suspended else { return }
+            guard slots[i].started, slots[i].state == .running || slots[i].state == .suspended else { return }
             var o = Intents()
             if slots[i].state == .running { boxes[i].stop(slots[i].context, &o) }
             slots[i].state = .paused
             pullOrders(i, &out)
             out.runtime.append(.strategyPaused(strategy: i, ts))
         case .resume:
-            guard slots[i].state == .paused else { return }
+            guard slots[i].started, slots[i].state == .paused else { return }
             slots[i].state = .running
             out.runtime.append(.strategyResumed(strategy: i, ts))
             suspend(market: slots[i].market, &out)  // straight to suspended if its market is halted

@@ -161,6 +161,8 @@ public struct StrategyRuntime {
 
     /// Handles one input at `time`, appending what it caused to `out`.
     public mutating func handle(_ input: RuntimeInput, at time: Timestamp, into out: inout RuntimeEvents) {
+        // An input that names nothing real is refused as a whole, before anything moves.
+        if let why = invalid(input) { return refuse(why, &out) }
         guard enter(time, &out) else { return }
         let start = out.market.count
         venue.advance(to: time, events: &out.market)
@@ -170,7 +172,6 @@ public struct StrategyRuntime {
         performJobs(&out)
         switch input {
         case .oracle(let m, let price, let confidence):
-            guard m >= 0 && m < venue.markets.count else { return refuse("unknown market \(m)", &out) }
             let s = out.market.count
             venue.updateOracle(market: m, price: price, confidence: confidence, at: time, events: &out.market)
             route(from: s, &out)
@@ -185,24 +186,31 @@ public struct StrategyRuntime {
                 deliver(i, .oracle(price: price, confidence: confidence, status: status, time), &out)
             }
         case .reference(let q):
+            // Every source reaches every strategy; the context keeps source 0 (the hedge venue's quote).
             for i in slots.indices {
-                slots[i].context.reference = q
+                if q.source == 0 { slots[i].context.reference = q }
                 deliver(i, .reference(q), &out)
             }
             fillHedges(&out)
         case .taker(let m, let side, let size, let limit):
-            guard m >= 0 && m < venue.markets.count else { return refuse("unknown market \(m)", &out) }
             let id = allocateId(owner: 0)
             let request = OrderRequest(id: id, account: Self.flowAccount, side: side, type: limit.raw > 0 ? .limit : .market,
                                        price: limit, size: size, tif: .ioc)
             placeWithPool(market: m, request, &out)
             releaseId(id)
         case .vault(let v, let action):
-            guard v >= 0 && v < vaults.count else { return refuse("unknown vault \(v)", &out) }
             vaultAction(v, action, &out)
         case .strategy(let i, let command):
-            guard i >= 0 && i < slots.count else { return refuse("unknown strategy \(i)", &out) }
             strategyCommand(i, command, &out)
+        case .market(let m, let action):
+            let s = out.market.count
+            switch action {
+            case .pause, .resume:
+                venue.setPaused(action == .pause, market: m, at: time, events: &out.market)
+            case .tripBreaker, .resetBreaker:
+                venue.setManualBreaker(action == .tripBreaker, market: m ?? 0, at: time, events: &out.market)
+            }
+            route(from: s, &out)
         case .tick:
             break
         }
@@ -211,6 +219,25 @@ public struct StrategyRuntime {
         if config.crystallizeIntervalMs > 0, now >= nextCrystallize {
             nextCrystallize = now + config.crystallizeIntervalMs
             for v in vaults.indices { schedule(.feeCrystallization, vault: v, depositor: nil, dueAt: now) }
+        }
+    }
+
+    /// Why `input` names nothing real (an unknown market, vault or strategy; a manual mark), or nil.
+    func invalid(_ input: RuntimeInput) -> String? {
+        func market(_ m: Int) -> String? { m >= 0 && m < venue.markets.count ? nil : "unknown market \(m)" }
+        switch input {
+        case .oracle(let m, _, _), .taker(let m, _, _, _): return market(m)
+        case .vault(let v, let action):
+            guard v >= 0 && v < vaults.count else { return "unknown vault \(v)" }
+            switch action {
+            case .mark, .markInvalid: return "the runtime marks vaults itself; '\(action)' is not accepted as an input"
+            default: return nil
+            }
+        case .strategy(let i, _): return i >= 0 && i < slots.count ? nil : "unknown strategy \(i)"
+        case .market(let m, let action):
+            if let m { return market(m) }
+            return action == .tripBreaker || action == .resetBreaker ? "a breaker belongs to one market" : nil
+        case .reference, .tick: return nil
         }
     }
 
@@ -278,7 +305,7 @@ struct RuntimePool: JITProviderPool {
     let taker: AccountId
 
     mutating func collectQuotes(for offer: AuctionOffer, into quotes: inout ContiguousArray<JITQuote>) {
-        for i in slots.indices where slots[i].market == market && slots[i].state == .running && slots[i].account != taker {
+        for i in slots.indices where slots[i].market == market && slots[i].isActive && slots[i].account != taker {
             let s = slots[i]
             guard let a = boxes[i].quote(for: offer, s.context) else { continue }
             // The gate: never more than the room under maxPosition (worst case with open orders on that side).

@@ -1,7 +1,10 @@
 import ArgumentParser
+import Foundation
 import MarketCore
 import Matching
 import MatchingWorkloads
+import RuntimeWorkloads
+import StrategyRuntime
 import VaultLedger
 
 /// `mmvault bench`: release-mode throughput of the matching core on fixed workloads.
@@ -18,12 +21,16 @@ struct BenchCommand: ParsableCommand {
         liquidation: a keeper scan over --accounts accounts after a 10% price move (all of them liquidatable).
         ledger:  in-memory vault ledger, 10,000 depositors, --ledger-ops mixed deposit / withdraw (request + payout)
                  / mark / crystallize actions; log hashed on demand (buffered) and on every action.
+        runtime: the strategy runtime with the four built-ins live on one vault over the bundled real BTC data
+                 (backtests/data, looped with time shifted to --inputs inputs); inputs/s.
+        dispatch: the runtime's cost per input with four strategies that do nothing, minus the same runtime
+                 with none (interleaved runs): the host's dispatch overhead.
         """
     )
 
-    enum Workload: String, ExpressibleByArgument, CaseIterable { case book, auction, margin, liquidation, ledger, all }
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case book, auction, margin, liquidation, ledger, runtime, dispatch, all }
 
-    @Option(help: "Which workload: book, auction, margin, liquidation, ledger or all.")
+    @Option(help: "Which workload: book, auction, margin, liquidation, ledger, runtime, dispatch or all.")
     var workload: Workload = .all
     @Option(help: "Ops in the book stream.")
     var ops: Int = 10_000_000
@@ -33,6 +40,10 @@ struct BenchCommand: ParsableCommand {
     var accounts: Int = 100_000
     @Option(help: "Actions in the ledger workload.")
     var ledgerOps: Int = 1_000_000
+    @Option(help: "Inputs in the runtime and dispatch workloads.")
+    var inputs: Int = 10_000_000
+    @Option(help: "The repository root (where backtests/data is) for the runtime workloads.")
+    var dataRoot: String = "."
     @Option(help: "Seed of the book stream.")
     var seed: UInt64 = 42
     @Option(name: .customLong("repeat"), help: "Timed repetitions (the median is reported).")
@@ -42,7 +53,8 @@ struct BenchCommand: ParsableCommand {
         // Upper bounds keep the loop arithmetic (20_000 + takers, ledgerOps + 1, …) far from overflow
         // and the generated streams within memory.
         for (name, value, max) in [("--ops", ops, 100_000_000), ("--takers", takers, 100_000_000), ("--accounts", accounts, 10_000_000),
-                                   ("--ledger-ops", ledgerOps, 100_000_000), ("--repeat", repeats, 1_000)] {
+                                   ("--ledger-ops", ledgerOps, 100_000_000), ("--repeat", repeats, 1_000),
+                                   ("--inputs", inputs, 1_000_000_000)] {
             guard value > 0 else { throw ValidationError("\(name) must be positive, got \(value)") }
             guard value <= max else { throw ValidationError("\(name): \(value) exceeds the maximum \(max)") }
         }
@@ -50,6 +62,56 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let clock = ContinuousClock()
+        if workload == .runtime || workload == .all {
+            let base = try RuntimeWorkload.realInputs(root: URL(fileURLWithPath: dataRoot))
+            print("runtime: \(base.count) real inputs, looped to \(inputs)")
+            var times: [Double] = []
+            for _ in 0..<repeats {
+                var rt = try RuntimeWorkload.fourOnOneVault()
+                var out = RuntimeEvents()
+                out.market.reserveCapacity(4_096)
+                out.runtime.reserveCapacity(256)
+                rt.start(at: base[0].0, into: &out)
+                rt.handle(.vault(0, .deposit(depositor: "alice", amount: Amount(raw: 1_000_000_000_000))), at: base[0].0, into: &out)
+                var events = 0
+                let start = clock.now
+                for (t, input) in RuntimeWorkload.Looped(base, count: inputs) {
+                    out.removeAll()
+                    rt.handle(input, at: t, into: &out)
+                    events &+= out.market.count
+                }
+                let d = clock.now - start
+                times.append(Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9)
+                guard rt.venue.quoteSupply == rt.venue.netDeposits else { throw ValidationError("venue conservation broken") }
+                let fills = (0..<rt.strategyCount).reduce(0) { $0 + rt.report($1).fills }
+                print("  run: \(fmt(times.last! / Double(inputs))) ns/input, \(events) venue events, \(fills) strategy fills")
+            }
+            let med = times.sorted()[times.count / 2] / Double(inputs)
+            print("runtime: \(inputs) inputs, four strategies on one vault, median \(fmt(med)) ns/input = \(fmt(1e3 / med)) M inputs/s")
+        }
+        if workload == .dispatch || workload == .all {
+            let base = try RuntimeWorkload.realInputs(root: URL(fileURLWithPath: dataRoot))
+            var none: [Double] = [], four: [Double] = []
+            for _ in 0..<repeats {
+                for count in [0, 4] {
+                    var rt = try RuntimeWorkload.idle(count: count)
+                    var out = RuntimeEvents()
+                    out.market.reserveCapacity(4_096)
+                    rt.start(at: base[0].0, into: &out)
+                    let start = clock.now
+                    for (t, input) in RuntimeWorkload.Looped(base, count: inputs) {
+                        out.removeAll()
+                        rt.handle(input, at: t, into: &out)
+                    }
+                    let d = clock.now - start
+                    let ns = (Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9) / Double(inputs)
+                    if count == 0 { none.append(ns) } else { four.append(ns) }
+                }
+                print("  run: no strategies \(fmt(none.last!)) ns/input, four idle strategies \(fmt(four.last!)) ns/input")
+            }
+            let a = none.sorted()[none.count / 2], b = four.sorted()[four.count / 2]
+            print("dispatch: \(inputs) inputs, median \(fmt(a)) → \(fmt(b)) ns/input; four idle strategies add \(fmt(b - a)) ns/input")
+        }
         if workload == .margin || workload == .all {
             var off: [Double] = []
             var on: [Double] = []
