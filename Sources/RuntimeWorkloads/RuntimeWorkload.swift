@@ -32,7 +32,7 @@ public enum RuntimeWorkload {
 
     /// Risk limits used for each of the four.
     public static let limits = RiskLimits(maxPosition: Quantity(raw: 200_000_000), maxNotional: Amount(raw: 20_000_000_000),
-                                          maxOpenOrders: 16, maxOrdersPerSecond: 200, maxDrawdown: Ppm(raw: 500_000))
+                                          maxOpenOrders: 16, maxOrdersPerSecond: 5_000, maxDrawdown: Ppm(raw: 500_000))
 
     /// Parameters of built-in `name` from text pairs over its defaults.
     public static func parameters(_ name: String, _ pairs: [String: String]) throws -> ParameterSet {

@@ -19,6 +19,10 @@ struct Slot {
     var timers = ContiguousArray<(id: UInt32, at: Int64)>()
     var hedges = ContiguousArray<(side: Side, size: Int64, due: Int64, fee: Int64, waitingReported: Bool)>()
     /// Hedge leg on the external venue: signed base, cash (quote raw, negative after buying).
+    /// The position as routed so far: the venue's position minus fills not routed yet. The gate
+    /// and the context use it, so that it always agrees with the open orders (which also change
+    /// as events are routed); at the end of every input it equals the venue's.
+    var position: Int64 = 0
     var hedgeBase: Int64 = 0
     var hedgeCash: Int64 = 0
     /// Realised PnL of the hedge leg (fees included), for the context.
@@ -54,9 +58,9 @@ struct Slot {
     }
 
     /// What may still be bought (`side` buy) or sold before |position + open orders on that side|
-    /// passes `maxPosition`.
-    func room(_ side: Side) -> Int64 {
-        let pos = context.position.raw
+    /// passes `maxPosition` (`position`: the routed one unless given).
+    func room(_ side: Side, position given: Int64? = nil) -> Int64 {
+        let pos = given ?? position
         let worst = side == .buy ? pos + openSize(.buy) : -(pos - openSize(.sell))
         return Swift.max(0, context.limits.maxPosition.raw - worst)
     }

@@ -13,7 +13,18 @@ extension StrategyRuntime {
     ///   that side + size| ≤ `maxPosition` and that worst case × price ≤ `maxNotional`.
     /// - `cancel` of a key that is not open is ignored (the order may have just filled).
     /// - `hedge`: size positive and within bounds, latency ≥ 0, fee within 0…100%.
+    ///
+    /// The venue events the intents cause are routed only after the whole list is applied, so every
+    /// intent is checked against the state the strategy saw plus the intents before it (no other
+    /// callback can move its position in between). A cancel the strategy asked for closes the order
+    /// at once and is not reported back to it.
     mutating func apply(_ i: Int, _ o: inout Intents, _ out: inout RuntimeEvents) {
+        let outer = deferRouting
+        deferRouting = true
+        defer {
+            deferRouting = outer
+            if !outer { route(from: cursor, &out) }
+        }
         for intent in o.items {
             guard slots[i].isActive else { return }
             switch intent {
@@ -83,21 +94,20 @@ extension StrategyRuntime {
         if now - slots[i].rateWindow >= 1_000 { slots[i].rateWindow = now; slots[i].rateCount = 0 }
         slots[i].rateCount += 1
         slots[i].ordersPlaced += 1
-        let id = allocateId(owner: Int32(i + 1))
+        let id = allocateId(owner: Int32(i + 1), key: order.key, size: order.size.raw)
         slots[i].orders.append((order.key, id, order.reduceOnly))
         slots[i].context.openOrders.append(OpenOrder(key: order.key, side: order.side, price: order.price, remaining: order.size))
         let request = OrderRequest(id: id, account: slots[i].account, side: order.side, type: order.type, price: order.price,
                                    size: order.size, tif: order.type == .market && order.tif == .gtc ? .ioc : order.tif,
                                    postOnly: order.postOnly, reduceOnly: order.reduceOnly)
         placeWithPool(market: slots[i].market, request, &out)
-        // An order that neither rests nor reported its end (it cannot happen; belt and braces) is closed.
-        if slots[i].orderIndex(id: id) != nil && !venue.markets[slots[i].market].book.contains(id) { closeOrder(i, id: id) }
     }
 
     mutating func cancel(_ i: Int, _ id: OrderId, _ out: inout RuntimeEvents) {
         let s = out.market.count
         venue.cancel(market: slots[i].market, id, account: slots[i].account, at: Timestamp(milliseconds: now), events: &out.market)
         route(from: s, &out)
-        if slots[i].orderIndex(id: id) != nil { closeOrder(i, id: id) }
+        // Out of the open orders at once (routing still follows the id to its last event).
+        if let k = slots[i].orderIndex(id: id) { removeOpen(i, k) }
     }
 }

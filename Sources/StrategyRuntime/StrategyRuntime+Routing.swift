@@ -29,7 +29,7 @@ extension StrategyRuntime {
         let s = slots[i]
         let p = venue.position(s.account, market: s.market)
         let m = venue.margin(s.account)
-        slots[i].context.position = p.base
+        slots[i].context.position = Quantity(raw: s.position)
         slots[i].context.entryPrice = p.entryPrice
         slots[i].context.realisedPnl = Amount(raw: p.realizedPnl.raw - p.fees.raw - p.funding.raw + s.hedgeRealised)
         slots[i].context.unrealisedPnl = p.unrealizedPnl
@@ -44,7 +44,7 @@ extension StrategyRuntime {
     /// reactions add). One cursor is shared by nested calls, so each event is routed exactly once;
     /// `start` (where the caller's command began) is never before the cursor.
     mutating func route(from start: Int, _ out: inout RuntimeEvents) {
-        assert(start >= cursor || start == out.market.count || cursor <= out.market.count)
+        guard !deferRouting else { return }  // a strategy's intents are being applied: routed after
         while cursor < out.market.count {
             let k = cursor
             cursor += 1
@@ -55,16 +55,23 @@ extension StrategyRuntime {
                 onFill(f, market: m, &out)
             case .cancelled(let id, let remaining, let reason, let ts):
                 guard let i = owner(of: id) else { continue }
-                let key = slots[i].orderIndex(id: id).map { slots[i].orders[$0].key }
-                closeOrder(i, id: id)
-                guard let key else { continue }
+                let key = ownerKeys[Int(id.raw)]
+                let wasOpen = slots[i].orderIndex(id: id).map { removeOpen(i, $0); return true } ?? false
+                releaseId(id)
+                // A cancel the strategy asked for (already out of its open orders) is not reported back.
+                guard wasOpen else { continue }
                 call(i, &out) { b, c, o in
                     b.onOrderDone(OrderDone(key: key, reason: .cancelled(reason), remaining: remaining, time: ts), c, &o)
                 }
             case .rejected(let id, let reason, let ts):
-                guard let i = owner(of: id), let key = slots[i].orderIndex(id: id).map({ slots[i].orders[$0].key }) else { continue }
-                let remaining = slots[i].orderIndex(id: id).map { slots[i].context.openOrders[$0].remaining } ?? .zero
-                closeOrder(i, id: id)
+                guard let i = owner(of: id) else { continue }
+                let key = ownerKeys[Int(id.raw)]
+                let remaining = Quantity(raw: ownerRemaining[Int(id.raw)])
+                // A refused cancel of an order that has filled meanwhile: its fills close it.
+                if reason == .unknownOrder && slots[i].orderIndex(id: id) == nil { continue }
+                let wasOpen = slots[i].orderIndex(id: id).map { removeOpen(i, $0); return true } ?? false
+                releaseId(id)
+                guard wasOpen else { continue }
                 call(i, &out) { b, c, o in b.onOrderDone(OrderDone(key: key, reason: .rejected(reason), remaining: remaining, time: ts), c, &o) }
             case .breakerTrip, .paused:
                 suspend(market: m, &out)
@@ -77,20 +84,33 @@ extension StrategyRuntime {
                     deliver(i, .funding(rate: rate, mark: mark, oracle: oracle, ts), &out)
                 }
             case .liquidation(let l):
-                for i in slots.indices where slots[i].account == l.account { stop(i, .liquidated, &out) }
+                for i in slots.indices where slots[i].account == l.account && slots[i].market == m {
+                    slots[i].position -= l.size.raw
+                    stop(i, .liquidated, &out)
+                }
             default:
                 continue
             }
         }
     }
 
-    /// Removes venue order `id` from strategy `i`'s open orders and frees the id.
-    mutating func closeOrder(_ i: Int, id: OrderId) {
+    /// Removes open order `k` of strategy `i` (the id stays owned until routing reaches its last event).
+    mutating func removeOpen(_ i: Int, _ k: Int) {
+        slots[i].orders.remove(at: k)
+        slots[i].context.openOrders.remove(at: k)
+    }
+
+    /// Books a routed fill of `size` on strategy `i`'s order `id`: its open size, and the id's
+    /// release once nothing is left. Returns the order's key.
+    mutating func fillOrder(_ i: Int, id: OrderId, size: Int64) -> UInt32 {
+        let key = ownerKeys[Int(id.raw)]
+        ownerRemaining[Int(id.raw)] -= size
         if let k = slots[i].orderIndex(id: id) {
-            slots[i].orders.remove(at: k)
-            slots[i].context.openOrders.remove(at: k)
+            let left = slots[i].context.openOrders[k].remaining.raw - size
+            if left <= 0 { removeOpen(i, k) } else { slots[i].context.openOrders[k].remaining = Quantity(raw: left) }
         }
-        releaseId(id)
+        if ownerRemaining[Int(id.raw)] <= 0 { releaseId(id) }
+        return key
     }
 
     mutating func onFill(_ f: Fill, market m: Int, _ out: inout RuntimeEvents) {
@@ -103,11 +123,7 @@ extension StrategyRuntime {
         switch f.maker {
         case .order(let id, _):
             makerOwner = owner(of: id)
-            if let i = makerOwner, let k = slots[i].orderIndex(id: id) {
-                makerKey = slots[i].orders[k].key
-                let left = slots[i].context.openOrders[k].remaining.raw - f.size.raw
-                if left <= 0 { closeOrder(i, id: id) } else { slots[i].context.openOrders[k].remaining = Quantity(raw: left) }
-            }
+            if let i = makerOwner { makerKey = fillOrder(i, id: id, size: f.size.raw) }
         case .provider(let p, _):
             let i = Int(p.raw)
             if i < slots.count { makerOwner = i; kind = .auction; slots[i].auctionsWon += 1 }
@@ -115,6 +131,7 @@ extension StrategyRuntime {
             break
         }
         if let i = makerOwner {
+            slots[i].position += f.takerSide.opposite.sign * f.size.raw
             slots[i].fills += 1
             slots[i].feesPaid += f.makerFee.raw
             refresh(i)
@@ -122,12 +139,8 @@ extension StrategyRuntime {
             call(i, &out) { b, c, o in b.onFill(own, c, &o) }
         }
         if let i = takerOwner {
-            var key: UInt32? = nil
-            if let k = slots[i].orderIndex(id: f.taker) {
-                key = slots[i].orders[k].key
-                let left = slots[i].context.openOrders[k].remaining.raw - f.size.raw
-                if left <= 0 { closeOrder(i, id: f.taker) } else { slots[i].context.openOrders[k].remaining = Quantity(raw: left) }
-            }
+            let key: UInt32? = fillOrder(i, id: f.taker, size: f.size.raw)
+            slots[i].position += f.takerSide.sign * f.size.raw
             slots[i].fills += 1
             slots[i].feesPaid += f.takerFee.raw
             refresh(i)
@@ -190,8 +203,9 @@ extension StrategyRuntime {
         let s = out.market.count
         venue.cancelAll(of: slots[i].account, market: slots[i].market, at: Timestamp(milliseconds: now), events: &out.market)
         route(from: s, &out)
-        // Anything the venue did not report (an order already gone) is dropped too.
-        while let o = slots[i].orders.last { closeOrder(i, id: o.id) }
+        // Anything the venue did not cancel (an order filled, not routed yet) leaves the open orders
+        // too; its fills still reach the strategy when routed.
+        while !slots[i].orders.isEmpty { removeOpen(i, slots[i].orders.count - 1) }
     }
 
     /// Stops strategy `i` for good with `reason`: its `stop` callback, then its orders cancelled.

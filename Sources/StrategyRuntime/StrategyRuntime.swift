@@ -24,8 +24,12 @@ public struct StrategyRuntime {
 
     var slots: ContiguousArray<Slot> = []
     var boxes: ContiguousArray<AnyStrategyBox> = []
-    /// Venue order id → owning strategy + 1 (0: the flow or none).
+    /// Venue order id → owning strategy + 1 (0: the flow or none), until routing reaches the
+    /// order's last event (it may have left the strategy's open orders before: a requested cancel).
     var owners: ContiguousArray<Int32> = []
+    /// Venue order id → the strategy's key and the size not yet filled as routed.
+    var ownerKeys: ContiguousArray<UInt32> = []
+    var ownerRemaining: ContiguousArray<Int64> = []
     var freeIds: ContiguousArray<UInt32> = []
     /// Ids released during the current input: reused only from the next input on, so an id names
     /// one order for the whole of an input (events still to route, checks after a command).
@@ -34,6 +38,10 @@ public struct StrategyRuntime {
     var intents = Intents(capacity: 64)
     /// The next venue event to route (see `route(from:_:)`).
     var cursor = 0
+    /// Set while a strategy's intents are applied: events are routed after the whole list.
+    var deferRouting = false
+    /// Reused buffer of positions for the JIT pool.
+    var positionScratch = ContiguousArray<Int64>()
     var lastMark: [Int64] = []
     var nextCrystallize: Int64 = 0
     /// Keeper jobs: reference → (vault, depositor or nil for crystallisation).
@@ -267,10 +275,20 @@ public struct StrategyRuntime {
 
     // MARK: - Order ids
 
-    mutating func allocateId(owner: Int32) -> OrderId {
+    mutating func allocateId(owner: Int32, key: UInt32 = 0, size: Int64 = 0) -> OrderId {
         let raw: UInt32
-        if let r = freeIds.popLast() { raw = r } else { raw = nextId; nextId += 1; owners.append(0) }
+        if let r = freeIds.popLast() {
+            raw = r
+        } else {
+            raw = nextId
+            nextId += 1
+            owners.append(0)
+            ownerKeys.append(0)
+            ownerRemaining.append(0)
+        }
         owners[Int(raw)] = owner
+        ownerKeys[Int(raw)] = key
+        ownerRemaining[Int(raw)] = size
         return OrderId(raw)
     }
 
@@ -290,9 +308,20 @@ public struct StrategyRuntime {
 
     /// Places through the venue with the hosted strategies as JIT providers.
     mutating func placeWithPool(market m: Int, _ request: OrderRequest, _ out: inout RuntimeEvents) {
-        var pool = RuntimePool(boxes: boxes, slots: slots, market: m, taker: request.account)
         let s = out.market.count
-        venue.place(market: m, request, at: Timestamp(milliseconds: now), providers: &pool, events: &out.market)
+        do {
+            // Each strategy's position as the venue holds it now (fills not routed yet included):
+            // a JIT answer is cut to the room under maxPosition from there. The buffer is reused.
+            var positions = positionScratch
+            positionScratch = []
+            positions.removeAll(keepingCapacity: true)
+            for i in slots.indices { positions.append(slots[i].market == m ? venue.position(slots[i].account, market: m).base.raw : 0) }
+            // The pool shares `slots` and `boxes` read-only; it must be gone before routing mutates
+            // them (a live copy would make the next mutation copy the whole array).
+            var pool = RuntimePool(boxes: boxes, slots: slots, positions: positions, market: m, taker: request.account)
+            venue.place(market: m, request, at: Timestamp(milliseconds: now), providers: &pool, events: &out.market)
+            positionScratch = pool.positions
+        }
         route(from: s, &out)
     }
 }
@@ -301,6 +330,8 @@ public struct StrategyRuntime {
 struct RuntimePool: JITProviderPool {
     let boxes: ContiguousArray<AnyStrategyBox>
     let slots: ContiguousArray<Slot>
+    /// Each strategy's venue position when the order arrived (index as `slots`).
+    var positions: ContiguousArray<Int64>
     let market: Int
     let taker: AccountId
 
@@ -310,7 +341,7 @@ struct RuntimePool: JITProviderPool {
             guard let a = boxes[i].quote(for: offer, s.context) else { continue }
             // The gate: never more than the room under maxPosition (worst case with open orders on that side).
             let side = offer.takerSide.opposite
-            let room = s.room(side)
+            let room = s.room(side, position: positions[i])
             let size = Swift.min(a.maxSize.raw, room)
             guard size > 0, a.worstPrice.raw > 0 else { continue }
             quotes.append(JITQuote(provider: ProviderId(UInt32(i)), account: s.account, worstPrice: a.worstPrice,

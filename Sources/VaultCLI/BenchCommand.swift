@@ -85,6 +85,10 @@ struct BenchCommand: ParsableCommand {
                 guard rt.venue.quoteSupply == rt.venue.netDeposits else { throw ValidationError("venue conservation broken") }
                 let fills = (0..<rt.strategyCount).reduce(0) { $0 + rt.report($1).fills }
                 print("  run: \(fmt(times.last! / Double(inputs))) ns/input, \(events) venue events, \(fills) strategy fills")
+                for i in 0..<rt.strategyCount {
+                    let r = rt.report(i)
+                    print("    \(r.name): \(r.state), \(r.fills) fills, \(r.ordersPlaced) orders, \(r.auctionsWon) auctions won, equity \(r.equity), position \(r.position)")
+                }
             }
             let med = times.sorted()[times.count / 2] / Double(inputs)
             print("runtime: \(inputs) inputs, four strategies on one vault, median \(fmt(med)) ns/input = \(fmt(1e3 / med)) M inputs/s")

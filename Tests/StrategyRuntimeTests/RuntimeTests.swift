@@ -17,6 +17,8 @@ struct RuntimeTests {
             let c = rt.context(i)
             #expect(abs(c.position.raw) <= c.limits.maxPosition.raw, "strategy \(i) position \(c.position)", sourceLocation: sourceLocation)
             #expect(c.openOrders.count <= c.limits.maxOpenOrders, sourceLocation: sourceLocation)
+            // The position the strategy and the gate see is the venue's once the input is routed.
+            #expect(c.position == rt.venue.position(rt.report(i).account, market: 0).base, sourceLocation: sourceLocation)
             // The context's open orders are exactly the account's resting orders.
             let resting = rt.venue.orders(of: rt.report(i).account, market: 0)
             #expect(resting.count == c.openOrders.count, "strategy \(i): \(resting.count) resting, \(c.openOrders.count) in context",
@@ -78,6 +80,53 @@ struct RuntimeTests {
         }
         #expect(total > 50, "only \(total) strategy fills")
         #expect(rt.vaults[0].equity.raw > 0)
+    }
+
+    /// A seeded synthetic path around 61,800: a random walk of ±0–3 ticks per 100 ms with a jump
+    /// of ±1–4% every ~2,000 steps (some trip the price-move breaker), a reference quote that
+    /// follows with noise, and random taker flow; the same invariants after every input.
+    static func syntheticInputs(seed: UInt64, steps: Int) -> [(Timestamp, RuntimeInput)] {
+        var rng = seed
+        func next() -> UInt64 {  // SplitMix64
+            rng &+= 0x9E37_79B9_7F4A_7C15
+            var z = rng
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var out: [(Timestamp, RuntimeInput)] = []
+        var price: Int64 = 61_800_000_000
+        var t: Int64 = 1_723_161_256_000
+        for _ in 0..<steps {
+            t += 100
+            price += (Int64(next() % 7) - 3) * 100_000
+            if next() % 2_000 == 0 {
+                let pct = Int64(next() % 4) + 1
+                price += (next() % 2 == 0 ? 1 : -1) * price * pct / 100
+            }
+            price = Swift.max(1_000_000_000, price / 100_000 * 100_000)
+            out.append((Timestamp(milliseconds: t), .oracle(market: 0, price: Price(raw: price), confidence: Price(raw: 50_000))))
+            if next() % 2 == 0 {
+                let ref = price + (Int64(next() % 21) - 10) * 100_000
+                out.append((Timestamp(milliseconds: t), .reference(ReferenceQuote(bid: Price(raw: ref - 10_000), ask: Price(raw: ref + 10_000),
+                                                                                  time: Timestamp(milliseconds: t)))))
+            }
+            if next() % 3 == 0 {
+                let size = Int64(next() % 50 + 1) * 1_000_000
+                out.append((Timestamp(milliseconds: t), .taker(market: 0, side: next() % 2 == 0 ? .buy : .sell,
+                                                               size: Quantity(raw: size), limit: .zero)))
+            }
+        }
+        return out
+    }
+
+    @Test func fourStrategiesOnSyntheticPathsWithJumps() {
+        for seed: UInt64 in [1, 2, 3] {
+            let inputs = Self.syntheticInputs(seed: seed, steps: 6_000)
+            let (_, rt) = Self.run(inputs, check: true)
+            let fills = (0..<rt.strategyCount).reduce(0) { $0 + rt.report($1).fills }
+            #expect(fills > 20, "seed \(seed): only \(fills) strategy fills")
+        }
     }
 
     @Test func sameInputsSameEventsByteForByte() {

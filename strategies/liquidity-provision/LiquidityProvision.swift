@@ -394,15 +394,19 @@ public struct LiquidityProvision: Strategy {
             out.cancel(slotKey[slot])
             slotKey[slot] = 0
         }
-        for slot in 0..<slotKey.count where slotKey[slot] != 0 {
-            let p = wantPrice[slot], z = wantSize[slot]
-            let moved = Int128((p.raw - slotPrice[slot].raw).magnitude) * 1_000_000
-            let stale = force ? (p != slotPrice[slot] || z != slotRemaining[slot])
-                              : (moved > tolScaled || z < slotRemaining[slot])
-            guard stale else { continue }
-            let old = slotKey[slot]
-            let order = makeOrder(slot, p, z)
-            out.replace(old, with: order)
+        // Replaces that shrink an order go before those that grow one, so that at no point do the
+        // open orders on a side (as the risk gate counts them) exceed the room the ladder was cut to.
+        for shrinking in [true, false] {
+            for slot in 0..<slotKey.count where slotKey[slot] != 0 && (wantSize[slot] < slotRemaining[slot]) == shrinking {
+                let p = wantPrice[slot], z = wantSize[slot]
+                let moved = Int128((p.raw - slotPrice[slot].raw).magnitude) * 1_000_000
+                let stale = force ? (p != slotPrice[slot] || z != slotRemaining[slot])
+                                  : (moved > tolScaled || z < slotRemaining[slot])
+                guard stale else { continue }
+                let old = slotKey[slot]
+                let order = makeOrder(slot, p, z)
+                out.replace(old, with: order)
+            }
         }
         for slot in 0..<slotKey.count where slotKey[slot] == 0 && wantSize[slot].raw > 0 {
             out.place(makeOrder(slot, wantPrice[slot], wantSize[slot]))
