@@ -87,7 +87,7 @@ let package = Package(
         ]),
         .testTarget(name: "StrategyKitTests", dependencies: ["MarketCore", "StrategyKit"]),
         .testTarget(name: "StrategyRuntimeTests", dependencies: [
-            "MarketCore", "Matching", "VaultLedger", "StrategyKit", "StrategyRuntime", "StrategyCatalog",
+            "MarketCore", "Matching", "VaultLedger", "StrategyKit", "StrategyRuntime", "StrategyCatalog", "RuntimeWorkloads",
         ]),
         // Each built-in's tests (Tests/<Target>Tests/), when it has them.
         .testTarget(name: "GridStrategyTests", dependencies: ["MarketCore", "StrategyKit", "GridStrategy"]),
