@@ -14,8 +14,10 @@ struct Slot {
     var context: StrategyContext
     var state: StrategyState = .running
     var started = false
-    /// Open orders: the strategy's key → venue id (parallel to `context.openOrders`).
-    var orders = ContiguousArray<(key: UInt32, id: OrderId, reduceOnly: Bool)>()
+    /// Open orders: the strategy's key → venue id (parallel to `context.openOrders`). An order
+    /// whose cancel the strategy asked for within a batch stays here (its size still counts for
+    /// the gate; its key is free) until routing reaches its last event.
+    var orders = ContiguousArray<(key: UInt32, id: OrderId, reduceOnly: Bool, cancelRequested: Bool)>()
     var timers = ContiguousArray<(id: UInt32, at: Int64)>()
     var hedges = ContiguousArray<(side: Side, size: Int64, due: Int64, fee: Int64, waitingReported: Bool)>()
     /// Hedge leg on the external venue: signed base, cash (quote raw, negative after buying).
@@ -65,8 +67,9 @@ struct Slot {
         return Swift.max(0, context.limits.maxPosition.raw - worst)
     }
 
+    /// The open order with `key` (not one whose cancel was asked for).
     func orderIndex(_ key: UInt32) -> Int? {
-        for i in orders.indices where orders[i].key == key { return i }
+        for i in orders.indices where orders[i].key == key && !orders[i].cancelRequested { return i }
         return nil
     }
 

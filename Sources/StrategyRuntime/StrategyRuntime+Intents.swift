@@ -42,6 +42,7 @@ extension StrategyRuntime {
             case .cancelAll:
                 pullOrders(i, &out)
             case .setTimer(let id, let at):
+                // A timer set for now or earlier fires at the next input (see `fireTimers`).
                 if let t = slots[i].timers.firstIndex(where: { $0.id == id }) {
                     slots[i].timers[t].at = at.milliseconds
                 } else {
@@ -95,7 +96,7 @@ extension StrategyRuntime {
         slots[i].rateCount += 1
         slots[i].ordersPlaced += 1
         let id = allocateId(owner: Int32(i + 1), key: order.key, size: order.size.raw)
-        slots[i].orders.append((order.key, id, order.reduceOnly))
+        slots[i].orders.append((order.key, id, order.reduceOnly, false))
         slots[i].context.openOrders.append(OpenOrder(key: order.key, side: order.side, price: order.price, remaining: order.size))
         let request = OrderRequest(id: id, account: slots[i].account, side: order.side, type: order.type, price: order.price,
                                    size: order.size, tif: order.type == .market && order.tif == .gtc ? .ioc : order.tif,
@@ -108,6 +109,6 @@ extension StrategyRuntime {
         venue.cancel(market: slots[i].market, id, account: slots[i].account, at: Timestamp(milliseconds: now), events: &out.market)
         route(from: s, &out)
         // Out of the open orders at once (routing still follows the id to its last event).
-        if let k = slots[i].orderIndex(id: id) { removeOpen(i, k) }
+        if let k = slots[i].orderIndex(id: id) { forget(i, k) }
     }
 }

@@ -44,7 +44,11 @@ extension StrategyRuntime {
     /// reactions add). One cursor is shared by nested calls, so each event is routed exactly once;
     /// `start` (where the caller's command began) is never before the cursor.
     mutating func route(from start: Int, _ out: inout RuntimeEvents) {
-        guard !deferRouting else { return }  // a strategy's intents are being applied: routed after
+        // Not while a strategy's intents are applied (routed after the batch), and never
+        // re-entered: the loop running below picks up whatever its callbacks add, in order.
+        guard !deferRouting && !routing else { return }
+        routing = true
+        defer { routing = false }
         while cursor < out.market.count {
             let k = cursor
             cursor += 1
@@ -56,10 +60,14 @@ extension StrategyRuntime {
             case .cancelled(let id, let remaining, let reason, let ts):
                 guard let i = owner(of: id) else { continue }
                 let key = ownerKeys[Int(id.raw)]
-                let wasOpen = slots[i].orderIndex(id: id).map { removeOpen(i, $0); return true } ?? false
+                var report = false
+                if let k = slots[i].orderIndex(id: id) {
+                    report = !slots[i].orders[k].cancelRequested
+                    removeOpen(i, k)
+                }
                 releaseId(id)
-                // A cancel the strategy asked for (already out of its open orders) is not reported back.
-                guard wasOpen else { continue }
+                // A cancel the strategy asked for is not reported back.
+                guard report else { continue }
                 call(i, &out) { b, c, o in
                     b.onOrderDone(OrderDone(key: key, reason: .cancelled(reason), remaining: remaining, time: ts), c, &o)
                 }
@@ -68,10 +76,14 @@ extension StrategyRuntime {
                 let key = ownerKeys[Int(id.raw)]
                 let remaining = Quantity(raw: ownerRemaining[Int(id.raw)])
                 // A refused cancel of an order that has filled meanwhile: its fills close it.
-                if reason == .unknownOrder && slots[i].orderIndex(id: id) == nil { continue }
-                let wasOpen = slots[i].orderIndex(id: id).map { removeOpen(i, $0); return true } ?? false
+                if reason == .unknownOrder && (slots[i].orderIndex(id: id).map { slots[i].orders[$0].cancelRequested } ?? true) { continue }
+                var report = false
+                if let k = slots[i].orderIndex(id: id) {
+                    report = !slots[i].orders[k].cancelRequested
+                    removeOpen(i, k)
+                }
                 releaseId(id)
-                guard wasOpen else { continue }
+                guard report else { continue }
                 call(i, &out) { b, c, o in b.onOrderDone(OrderDone(key: key, reason: .rejected(reason), remaining: remaining, time: ts), c, &o) }
             case .breakerTrip, .paused:
                 suspend(market: m, &out)
@@ -98,6 +110,13 @@ extension StrategyRuntime {
     mutating func removeOpen(_ i: Int, _ k: Int) {
         slots[i].orders.remove(at: k)
         slots[i].context.openOrders.remove(at: k)
+    }
+
+    /// The strategy asked to cancel open order `k`: its key is free at once; while events are
+    /// unrouted (within a batch) it stays counted for the gate until routing reaches its last
+    /// event, otherwise it goes now.
+    mutating func forget(_ i: Int, _ k: Int) {
+        if deferRouting || routing { slots[i].orders[k].cancelRequested = true } else { removeOpen(i, k) }
     }
 
     /// Books a routed fill of `size` on strategy `i`'s order `id`: its open size, and the id's
@@ -203,9 +222,13 @@ extension StrategyRuntime {
         let s = out.market.count
         venue.cancelAll(of: slots[i].account, market: slots[i].market, at: Timestamp(milliseconds: now), events: &out.market)
         route(from: s, &out)
-        // Anything the venue did not cancel (an order filled, not routed yet) leaves the open orders
-        // too; its fills still reach the strategy when routed.
-        while !slots[i].orders.isEmpty { removeOpen(i, slots[i].orders.count - 1) }
+        // Anything the venue did not cancel (an order filled, not routed yet) is forgotten too; its
+        // fills still reach the strategy (and count for the gate) when routed.
+        var k = slots[i].orders.count - 1
+        while k >= 0 {
+            if !slots[i].orders[k].cancelRequested { forget(i, k) }
+            k -= 1
+        }
     }
 
     /// Stops strategy `i` for good with `reason`: its `stop` callback, then its orders cancelled.
@@ -221,9 +244,13 @@ extension StrategyRuntime {
 
     // MARK: - Timers and hedges
 
+    /// Fires each strategy's due timers, earliest first; at most as many as were set when it
+    /// began, so a timer re-armed for now waits for the next input (no endless loop).
     mutating func fireTimers(_ out: inout RuntimeEvents) {
         for i in slots.indices {
-            while slots[i].isActive {
+            var budget = slots[i].timers.count
+            while slots[i].isActive && budget > 0 {
+                budget -= 1
                 var best = -1
                 for (t, timer) in slots[i].timers.enumerated() where timer.at <= now && (best < 0 || timer.at < slots[i].timers[best].at) {
                     best = t

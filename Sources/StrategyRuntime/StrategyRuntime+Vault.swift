@@ -60,8 +60,20 @@ extension StrategyRuntime {
     mutating func payout(_ v: Int, _ depositor: String, _ out: inout RuntimeEvents) {
         let ts = Timestamp(milliseconds: now)
         mark(v, &out)
-        guard let due = vaults[v].previewPayout(depositor, at: ts) else {
+        guard let request = vaults[v].account(depositor)?.withdrawRequest, let due = vaults[v].previewPayout(depositor, at: ts) else {
             out.runtime.append(.vaultRefused(vault: v, action: .withdraw(depositor: depositor), error: "no pending withdrawal", ts))
+            return
+        }
+        // Not yet due: refused by the ledger's rule, before any capital moves.
+        guard now >= request.requestedAt.milliseconds + vaults[v].terms.redeemPeriodSeconds * 1_000 else {
+            out.runtime.append(.vaultRefused(vault: v, action: .withdraw(depositor: depositor),
+                                             error: "the redeem period is not over", ts))
+            return
+        }
+        // No valid mark (a held market's oracle is unusable): try again one mark interval later.
+        guard vaults[v].isMarkValid else {
+            out.runtime.append(.payoutWaiting(vault: v, depositor: depositor, needed: due, ts))
+            schedule(.maturedWithdrawal, vault: v, depositor: depositor, dueAt: now + config.markIntervalMs)
             return
         }
         if due > idle[v] { release(v, due - idle[v], &out) }
@@ -109,6 +121,8 @@ extension StrategyRuntime {
         let s = out.market.count
         if venue.withdraw(slots[i].account, amount: Amount(raw: a), at: Timestamp(milliseconds: now), events: &out.market) == nil {
             idle[v] += Amount(raw: a)
+            // Capital returned is not a loss: the drawdown peak drops with it.
+            slots[i].equityPeak = Swift.max(0, slots[i].equityPeak - a)
             out.runtime.append(.allocation(vault: v, strategy: i, amount: Amount(raw: -a), Timestamp(milliseconds: now)))
         }
         route(from: s, &out)

@@ -40,6 +40,8 @@ public struct StrategyRuntime {
     var cursor = 0
     /// Set while a strategy's intents are applied: events are routed after the whole list.
     var deferRouting = false
+    /// Set while `route` runs (it is not re-entered).
+    var routing = false
     /// Reused buffer of positions for the JIT pool.
     var positionScratch = ContiguousArray<Int64>()
     var lastMark: [Int64] = []
@@ -69,7 +71,6 @@ public struct StrategyRuntime {
             _ = venue.deposit(Self.keeperAccount, amount: config.keeperStake, at: .zero, events: &ev)
             _ = venue.registerKeeper(account: Self.keeperAccount, stake: config.keeperStake, at: .zero, events: &ev)
         }
-        nextCrystallize = config.crystallizeIntervalMs
     }
 
     // MARK: - Setup
@@ -224,9 +225,13 @@ public struct StrategyRuntime {
         }
         settle(&out)
         for v in vaults.indices where now - lastMark[v] >= config.markIntervalMs { mark(v, &out) }
-        if config.crystallizeIntervalMs > 0, now >= nextCrystallize {
-            nextCrystallize = now + config.crystallizeIntervalMs
-            for v in vaults.indices { schedule(.feeCrystallization, vault: v, depositor: nil, dueAt: now) }
+        // Crystallisation every interval from the first input (only with a keeper to do it).
+        if config.crystallizeIntervalMs > 0, config.keeperStake.raw > 0 {
+            if nextCrystallize == 0 { nextCrystallize = now + config.crystallizeIntervalMs }
+            if now >= nextCrystallize {
+                nextCrystallize = now + config.crystallizeIntervalMs
+                for v in vaults.indices { schedule(.feeCrystallization, vault: v, depositor: nil, dueAt: now) }
+            }
         }
     }
 
