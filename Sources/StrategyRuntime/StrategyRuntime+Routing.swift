@@ -33,7 +33,7 @@ extension StrategyRuntime {
         slots[i].context.entryPrice = p.entryPrice
         slots[i].context.realisedPnl = Amount(raw: p.realizedPnl.raw - p.fees.raw - p.funding.raw + s.hedgeRealised)
         slots[i].context.unrealisedPnl = p.unrealizedPnl
-        slots[i].context.equity = Amount(raw: strategyEquity(i))
+        slots[i].context.equity = Amount(raw: m.maintenanceEquity.raw + hedgeEquity(i))  // = strategyEquity(i), one margin pass
         slots[i].context.freeCollateral = m.freeCollateral
         slots[i].context.hedgePosition = Quantity(raw: s.hedgeBase)
     }

@@ -146,12 +146,14 @@ public struct StrategyRuntime {
     /// Strategy `i`'s equity: its sub-account's (collateral + unrealised PnL at the last valid
     /// oracle, funding included) plus its hedge leg's (cash + position at the reference mid, rounded down).
     public func strategyEquity(_ i: Int) -> Int64 {
+        venue.margin(slots[i].account).maintenanceEquity.raw + hedgeEquity(i)
+    }
+
+    /// Strategy `i`'s hedge leg: cash + position × the reference mid, rounded down.
+    func hedgeEquity(_ i: Int) -> Int64 {
         let s = slots[i]
-        var e = venue.margin(s.account).maintenanceEquity.raw + s.hedgeCash
-        if s.hedgeBase != 0, let mid = referenceMid {
-            e += mulDiv(s.hedgeBase, mid, Quantity.scale, .down)
-        }
-        return e
+        guard s.hedgeBase != 0, let mid = referenceMid else { return s.hedgeCash }
+        return s.hedgeCash + mulDiv(s.hedgeBase, mid, Quantity.scale, .down)
     }
 
     /// Vault `v`'s equity as the runtime computes it: idle + Σ its strategies' equity (floored at zero for the ledger).
