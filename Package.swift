@@ -8,7 +8,8 @@ import PackageDescription
 //   1  StrategyKit                   the strategy plugin API
 //   2  strategies/* (one target each), StrategyRuntime (the host kernel)
 //   2  VaultStore, MatchingWorkloads SQLite persistence (GRDB); benchmark workloads
-//   3  StrategyCatalog, RuntimeWorkloads  the list of built-ins; runtime benchmark workloads
+//   0  CBLAS (system BLAS shim); 1  Analytics (its only user)
+//   3  StrategyCatalog, RuntimeWorkloads, Backtesting  built-ins; runtime workloads; the backtester
 //   4  VaultCLI + mmvault            commands (swift-argument-parser)
 // Benchmarks live in their own package under Benchmarks/ so the default build stays lean.
 /// The built-in strategies: (target, folder under strategies/). Adding one is one line here, its
@@ -48,6 +49,13 @@ let package = Package(
         .target(name: "StrategyKit", dependencies: ["MarketCore"]),
         // Layer 2: the host kernel that backtests and `serve` drive.
         .target(name: "StrategyRuntime", dependencies: ["MarketCore", "Matching", "VaultLedger", "StrategyKit"]),
+        // Layer 0: the system BLAS through one shim; layer 1: analytics, its only user.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .target(name: "Analytics", dependencies: ["CBLAS"]),
+        // Layer 3: data readers, replay, fill model, scenarios, reports (drives StrategyRuntime).
+        .target(name: "Backtesting", dependencies: [
+            "MarketCore", "Matching", "VaultLedger", "StrategyKit", "StrategyRuntime", "StrategyCatalog", "Analytics",
+        ]),
         // Layer 3: the one list of built-in strategies.
         .target(name: "StrategyCatalog", dependencies: ["StrategyKit"] + strategies.map { .target(name: $0.target) }),
         // Layer 2: SQLite persistence of the vault ledger (the only GRDB user).
@@ -64,7 +72,7 @@ let package = Package(
         ]),
         .target(name: "VaultCLI", dependencies: [
             "MarketCore", "Matching", "MatchingWorkloads", "VaultLedger", "VaultStore",
-            "StrategyKit", "StrategyCatalog", "StrategyRuntime", "RuntimeWorkloads",
+            "StrategyKit", "StrategyCatalog", "StrategyRuntime", "RuntimeWorkloads", "Backtesting", "Analytics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mmvault", dependencies: ["VaultCLI"]),
@@ -78,12 +86,16 @@ let package = Package(
             "MarketCore", "Matching", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "VaultCLITests", dependencies: [
-            "VaultCLI", "MarketCore", "Matching", "VaultLedger", "VaultStore", "StrategyKit", "StrategyCatalog",
+            "VaultCLI", "MarketCore", "Matching", "VaultLedger", "VaultStore", "StrategyKit", "StrategyCatalog", "Backtesting",
         ]),
         .testTarget(name: "StrategyCatalogTests", dependencies: ["StrategyKit", "StrategyCatalog"]),
         .testTarget(name: "VaultStoreTests", dependencies: [
             "MarketCore", "VaultLedger", "VaultStore", "VaultWorkloads",
             .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "CBLAS"]),
+        .testTarget(name: "BacktestingTests", dependencies: [
+            "MarketCore", "Matching", "VaultLedger", "StrategyKit", "StrategyRuntime", "StrategyCatalog", "Analytics", "Backtesting",
         ]),
         .testTarget(name: "StrategyKitTests", dependencies: ["MarketCore", "StrategyKit"]),
         .testTarget(name: "StrategyRuntimeTests", dependencies: [

@@ -20,6 +20,13 @@ public enum RuntimeInput: Sendable, Hashable {
     /// trip / reset the manual breaker. Strategies in a halted market are suspended (quotes pulled)
     /// and restart by themselves when it clears.
     case market(Int?, MarketAdmin)
+    /// The external market's book at one level (a depth feed): `size` now rests at `price` on
+    /// `side` (0: the level is gone). The runtime keeps that much resting as post-only orders of the
+    /// book account, in time priority, so a strategy's order joins the queue behind it
+    /// (docs/runtime.md, "External depth").
+    case depth(market: Int, side: Side, price: Price, size: Quantity)
+    /// Drops every external level of a market (a new depth snapshot follows).
+    case clearDepth(market: Int)
     /// Let time pass: keepers, timers, hedges and marks run.
     case tick
 }

@@ -19,6 +19,8 @@ struct Slot {
     /// the gate; its key is free) until routing reaches its last event.
     var orders = ContiguousArray<(key: UInt32, id: OrderId, reduceOnly: Bool, cancelRequested: Bool)>()
     var timers = ContiguousArray<(id: UInt32, at: Int64)>()
+    /// Orders the gate dropped in the current batch (key, size asked), reported after it.
+    var dropped = ContiguousArray<(key: UInt32, size: Quantity)>()
     var hedges = ContiguousArray<(side: Side, size: Int64, due: Int64, fee: Int64, waitingReported: Bool)>()
     /// Hedge leg on the external venue: signed base, cash (quote raw, negative after buying).
     /// The position as routed so far: the venue's position minus fills not routed yet. The gate

@@ -9,8 +9,10 @@ extension StrategyRuntime {
     /// The gate, per intent:
     /// - `place` / `replace`: the key is not already open (a replace's old key may be); price
     ///   and size positive and within ``Bounds``; open orders ≤ `maxOpenOrders`; places and
-    ///   replaces per second ≤ `maxOrdersPerSecond`; unless reduce-only, |position + open orders on
-    ///   that side + size| ≤ `maxPosition` and that worst case × price ≤ `maxNotional`.
+    ///   replaces per second ≤ `maxOrdersPerSecond`; unless reduce-only, the worst case on the
+    ///   order's side (position + open orders on that side + size, signed) ≤ `maxPosition` and that
+    ///   worst case × price ≤ `maxNotional` — judged on what the strategy saw, then cut to the room
+    ///   left once fills not routed yet count (see ``gate(_:_:replacing:)``).
     /// - `cancel` of a key that is not open is ignored (the order may have just filled).
     /// - `hedge`: size positive and within bounds, latency ≥ 0, fee within 0…100%.
     ///
@@ -24,19 +26,34 @@ extension StrategyRuntime {
         defer {
             deferRouting = outer
             if !outer { route(from: cursor, &out) }
+            // Orders the gate dropped (see `gate`) are reported once the batch's events are routed.
+            while !slots[i].dropped.isEmpty && slots[i].isActive {
+                let (key, size) = slots[i].dropped.removeFirst()
+                let done = OrderDone(key: key, reason: .refusedByGate, remaining: size, time: Timestamp(milliseconds: now))
+                call(i, &out) { b, c, o in b.onOrderDone(done, c, &o) }
+            }
+            slots[i].dropped.removeAll()
         }
         for intent in o.items {
             guard slots[i].isActive else { return }
             switch intent {
             case .place(let order):
-                if let reason = gate(i, order, replacing: nil) { return stop(i, reason, &out) }
-                place(i, order, &out)
+                let size: Quantity
+                switch gate(i, order, replacing: nil) {
+                case .stop(let reason): return stop(i, reason, &out)
+                case .pass(let s): size = s
+                }
+                place(i, order, size: size, &out)
             case .replace(let key, let order):
                 let old = slots[i].orderIndex(key)
-                if let reason = gate(i, order, replacing: old) { return stop(i, reason, &out) }
+                let size: Quantity
+                switch gate(i, order, replacing: old) {
+                case .stop(let reason): return stop(i, reason, &out)
+                case .pass(let s): size = s
+                }
                 if let k = old { cancel(i, slots[i].orders[k].id, &out) }
                 guard slots[i].isActive else { return }
-                place(i, order, &out)
+                place(i, order, size: size, &out)
             case .cancel(let key):
                 if let k = slots[i].orderIndex(key) { cancel(i, slots[i].orders[k].id, &out) }
             case .cancelAll:
@@ -58,40 +75,67 @@ extension StrategyRuntime {
         }
     }
 
-    /// Why the gate refuses `order` for strategy `i` (nil: it passes). `replacing`: the index
-    /// of the open order a replace cancels first (its size no longer counts).
-    func gate(_ i: Int, _ order: StrategyOrder, replacing: Int?) -> StopReason? {
+    /// The gate's verdict on an order: stop the strategy, or pass it with the size it may rest
+    /// with (the size asked for, or less: see ``gate(_:_:replacing:)``; zero: dropped).
+    enum GateVerdict { case stop(StopReason), pass(Quantity) }
+
+    /// The gate on `order` for strategy `i`. `replacing`: the index of the open order a replace
+    /// cancels first (its size no longer counts).
+    ///
+    /// The position and notional limits are judged on what the strategy saw: a cancel it asked
+    /// for frees its order's whole size. The venue may have filled part of such an order before the
+    /// cancel, in events not routed yet (a taker sweeping several of its orders calls it back after
+    /// the first fill); those fills count once known, so the order is then cut to the room left
+    /// (down to the step; below the minimum size it is dropped and reported back as
+    /// `refusedByGate`) instead of stopping a strategy for news it could not see.
+    func gate(_ i: Int, _ order: StrategyOrder, replacing: Int?) -> GateVerdict {
         let s = slots[i]
         if let k = s.orderIndex(order.key), k != replacing {
-            return .invalidIntent("order key \(order.key) is already open")
+            return .stop(.invalidIntent("order key \(order.key) is already open"))
         }
         let isMarket = order.type == .market
         guard order.size.raw > 0, order.size.raw <= Bounds.maxQuantity.raw else {
-            return .invalidIntent("size \(order.size) outside 0...\(Bounds.maxQuantity)")
+            return .stop(.invalidIntent("size \(order.size) outside 0...\(Bounds.maxQuantity)"))
         }
         guard isMarket ? order.price.raw >= 0 : order.price.raw > 0, order.price.raw <= Bounds.maxPrice.raw else {
-            return .invalidIntent("price \(order.price) outside 0...\(Bounds.maxPrice)")
+            return .stop(.invalidIntent("price \(order.price) outside 0...\(Bounds.maxPrice)"))
         }
         let open = s.orders.count - (replacing == nil ? 0 : 1)
-        if open + 1 > s.context.limits.maxOpenOrders { return .maxOpenOrders }
+        if open + 1 > s.context.limits.maxOpenOrders { return .stop(.maxOpenOrders) }
         let windowCount = now - s.rateWindow >= 1_000 ? 0 : s.rateCount
-        if windowCount + 1 > s.context.limits.maxOrdersPerSecond { return .maxOrderRate }
-        guard !order.reduceOnly else { return nil }
-        var buys = s.openSize(.buy), sells = s.openSize(.sell)
-        if let k = replacing, !s.orders[k].reduceOnly {
-            let o = s.context.openOrders[k]
-            if o.side == .buy { buys -= o.remaining.raw } else { sells -= o.remaining.raw }
+        if windowCount + 1 > s.context.limits.maxOrdersPerSecond { return .stop(.maxOrderRate) }
+        guard !order.reduceOnly else { return .pass(order.size) }
+        // Open orders on the order's side (not reduce-only), and the part of them whose cancel is in flight.
+        var sideOpen: Int64 = 0, inFlight: Int64 = 0
+        for (k, o) in s.context.openOrders.enumerated() where o.side == order.side && !s.orders[k].reduceOnly && k != replacing {
+            sideOpen += o.remaining.raw
+            if s.orders[k].cancelRequested { inFlight += o.remaining.raw }
         }
+        // Exposure on that side before this order: long for a buy, short for a sell.
         let pos = s.context.position.raw
-        let worst = order.side == .buy ? abs(pos + buys + order.size.raw) : abs(pos - sells - order.size.raw)
-        if worst > s.context.limits.maxPosition.raw { return .maxPosition }
+        let before = order.side == .buy ? pos + sideOpen : -(pos - sideOpen)
+        let maxPosition = s.context.limits.maxPosition.raw
         let price = order.price.raw > 0 ? order.price.raw : (s.context.lastValidOracle.raw > 0 ? s.context.lastValidOracle.raw : 0)
-        let notional = Int128(worst) * Int128(price) / Int128(Quantity.scale)
-        if notional > Int128(s.context.limits.maxNotional.raw) { return .maxNotional }
-        return nil
+        let maxNotional = Int128(s.context.limits.maxNotional.raw)
+        let seen = before - inFlight + order.size.raw
+        if seen > maxPosition { return .stop(.maxPosition) }
+        if Int128(seen) * Int128(price) / Int128(Quantity.scale) > maxNotional { return .stop(.maxNotional) }
+        // With the in-flight fills counted: the room under both limits.
+        var room = Int128(maxPosition) - Int128(before)
+        if price > 0 { room = Swift.min(room, maxNotional * Int128(Quantity.scale) / Int128(price) - Int128(before)) }
+        if room >= Int128(order.size.raw) { return .pass(order.size) }
+        let cut = s.context.market.rounded(Quantity(raw: Int64(Swift.max(0, room))))
+        return .pass(cut >= s.context.market.minSize && cut.raw > 0 ? cut : .zero)
     }
 
-    mutating func place(_ i: Int, _ order: StrategyOrder, _ out: inout RuntimeEvents) {
+    /// Places `order` with `size` (the gate's; zero: dropped and reported back after the batch).
+    mutating func place(_ i: Int, _ order: StrategyOrder, size: Quantity, _ out: inout RuntimeEvents) {
+        if size.raw == 0 {
+            slots[i].dropped.append((order.key, order.size))
+            return
+        }
+        var order = order
+        order.size = size
         if now - slots[i].rateWindow >= 1_000 { slots[i].rateWindow = now; slots[i].rateCount = 0 }
         slots[i].rateCount += 1
         slots[i].ordersPlaced += 1
@@ -108,7 +152,20 @@ extension StrategyRuntime {
         let s = out.market.count
         venue.cancel(market: slots[i].market, id, account: slots[i].account, at: Timestamp(milliseconds: now), events: &out.market)
         route(from: s, &out)
-        // Out of the open orders at once (routing still follows the id to its last event).
-        if let k = slots[i].orderIndex(id: id) { forget(i, k) }
+        // Out of the open orders at once (routing still follows the id to its last event). Within a
+        // batch the order's fills before the cancel may not be routed yet: it stays counted for the
+        // gate with just that unrouted part (what it held minus what the venue cancelled), so the
+        // cancelled remainder frees room at once and the unrouted fills are never missed.
+        guard let k = slots[i].orderIndex(id: id) else { return }
+        var cancelled: Int64? = nil
+        for j in s..<out.market.count {
+            if case .cancelled(let cid, let remaining, _, _) = out.market[j], cid == id { cancelled = remaining.raw; break }
+        }
+        if let c = cancelled, deferRouting || routing {
+            let left = slots[i].context.openOrders[k].remaining.raw - c
+            if left <= 0 { return removeOpen(i, k) }
+            slots[i].context.openOrders[k].remaining = Quantity(raw: left)
+        }
+        forget(i, k)
     }
 }

@@ -58,6 +58,7 @@ extension StrategyRuntime {
             case .fill(let f):
                 onFill(f, market: m, &out)
             case .cancelled(let id, let remaining, let reason, let ts):
+                if externalIds[id.raw] != nil { externalCancelled(id); continue }
                 guard let i = owner(of: id) else { continue }
                 let key = ownerKeys[Int(id.raw)]
                 var report = false
@@ -140,7 +141,8 @@ extension StrategyRuntime {
         var kind = FillKind.maker
         var makerKey: UInt32? = nil
         switch f.maker {
-        case .order(let id, _):
+        case .order(let id, let account):
+            if account == Self.bookAccount { externalFilled(id, size: f.size.raw) }
             makerOwner = owner(of: id)
             if let i = makerOwner { makerKey = fillOrder(i, id: id, size: f.size.raw) }
         case .provider(let p, _):

@@ -12,7 +12,8 @@ import VaultLedger
 /// event is routed to the strategies it concerns (their fills, cancels, trades and breakers), their
 /// intents pass the risk gate and reach the venue, and the vaults are marked when due.
 ///
-/// Accounts: 0 is the external flow, 1 the keeper, strategies from 2 on (one sub-account each).
+/// Accounts: 0 is the external flow, 1 the keeper, 2 the external book (depth feeds), strategies
+/// from 3 on (one sub-account each).
 public struct StrategyRuntime {
     public internal(set) var venue: PerpVenue
     public internal(set) var vaults: [Vault] = []
@@ -54,6 +55,17 @@ public struct StrategyRuntime {
 
     static let flowAccount = AccountId(0)
     static let keeperAccount = AccountId(1)
+    static let bookAccount = AccountId(2)
+    /// The first strategy's account.
+    static let firstStrategyAccount: UInt32 = 3
+
+    /// The external book (``RuntimeInput/depth(market:side:price:size:)``): each level's orders of
+    /// the book account, oldest first, with their size not yet filled as routed.
+    var external: [ExternalLevel: ContiguousArray<(id: OrderId, remaining: Int64)>] = [:]
+    /// Book-account order id → its level.
+    var externalIds: [UInt32: ExternalLevel] = [:]
+    /// Depth updates that could not rest as asked (off the tick or step, or crossing the other side).
+    public internal(set) var externalSkipped = 0
 
     /// Creates a runtime over `markets`, registering its keeper.
     public init(markets: [MarketSpec], config: RuntimeConfig = RuntimeConfig()) {
@@ -67,6 +79,7 @@ public struct StrategyRuntime {
         }
         var ev = EventBuffer()
         _ = venue.deposit(Self.flowAccount, amount: config.flowCollateral, at: .zero, events: &ev)
+        _ = venue.deposit(Self.bookAccount, amount: config.flowCollateral, at: .zero, events: &ev)
         if config.keeperStake.raw > 0 {
             _ = venue.deposit(Self.keeperAccount, amount: config.keeperStake, at: .zero, events: &ev)
             _ = venue.registerKeeper(account: Self.keeperAccount, stake: config.keeperStake, at: .zero, events: &ev)
@@ -100,7 +113,7 @@ public struct StrategyRuntime {
             throw RuntimeSetupError("strategy '\(placement.name)': the vault's allocations would exceed 100%")
         }
         let index = slots.count
-        let account = AccountId(UInt32(2 + index))
+        let account = AccountId(Self.firstStrategyAccount + UInt32(index))
         let info = infos[placement.market]
         boxes.append(makeBox(type, parameters: parameters, market: info))
         var ctx = StrategyContext(time: Timestamp(milliseconds: now), market: info, limits: placement.limits)
@@ -222,6 +235,10 @@ public struct StrategyRuntime {
                 venue.setManualBreaker(action == .tripBreaker, market: m ?? 0, at: time, events: &out.market)
             }
             route(from: s, &out)
+        case .depth(let m, let side, let price, let size):
+            setExternal(market: m, side: side, price: price, size: size, &out)
+        case .clearDepth(let m):
+            clearExternal(market: m, &out)
         case .tick:
             break
         }
@@ -241,7 +258,12 @@ public struct StrategyRuntime {
     func invalid(_ input: RuntimeInput) -> String? {
         func market(_ m: Int) -> String? { m >= 0 && m < venue.markets.count ? nil : "unknown market \(m)" }
         switch input {
-        case .oracle(let m, _, _), .taker(let m, _, _, _): return market(m)
+        case .oracle(let m, _, _), .taker(let m, _, _, _), .clearDepth(let m): return market(m)
+        case .depth(let m, _, let price, let size):
+            if let why = market(m) { return why }
+            guard price.raw > 0, price.raw <= Bounds.maxPrice.raw else { return "depth price \(price) outside 0...\(Bounds.maxPrice)" }
+            guard size.raw >= 0, size.raw <= Bounds.maxQuantity.raw else { return "depth size \(size) outside 0...\(Bounds.maxQuantity)" }
+            return nil
         case .vault(let v, let action):
             guard v >= 0 && v < vaults.count else { return "unknown vault \(v)" }
             switch action {

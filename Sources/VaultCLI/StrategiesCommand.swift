@@ -163,8 +163,14 @@ struct StrategyFile {
         guard case .object(let object) = root else {
             throw InputError(message: "\(path): expected a JSON object {\"strategy\": NAME, \"parameters\": {...}}")
         }
-        if let unknown = Set(object.keys).subtracting(fields).sorted().first {
-            throw InputError(message: "\(path): unknown field '\(unknown)'; expected \(fields.joined(separator: ", "))")
+        return try from(object, name: path)
+    }
+
+    /// A parameter object `{"strategy": NAME, "parameters": {...}}` (as scenarios embed it, with
+    /// `extra` fields of their own allowed beside them); `path` prefixes every error.
+    static func from(_ object: [String: JSONValue], name path: String, extra: [String] = []) throws -> StrategyFile {
+        if let unknown = Set(object.keys).subtracting(fields + extra).sorted().first {
+            throw InputError(message: "\(path): unknown field '\(unknown)'; expected \((fields + extra).joined(separator: ", "))")
         }
         let known = StrategyCatalog.names.joined(separator: ", ")
         guard let strategy = object["strategy"] else {

@@ -11,12 +11,14 @@ struct RuntimeReviewTests {
     /// On start: a market buy of 0.05 (key 1), a cancel of key 1, then a resting bid of 0.05 (key 2).
     struct Sweeper: Strategy {
         static let descriptor = StrategyDescriptor(name: "test-sweeper", summary: "buy, cancel, buy again", parameters: [])
+        var done: [OrderDone] = []
         init(parameters: ParameterSet, market: MarketInfo) {}
         mutating func start(_ c: StrategyContext, _ o: inout Intents) {
             o.place(StrategyOrder(key: 1, side: .buy, type: .market, price: .zero, size: Quantity(raw: 50_000_000), tif: .ioc))
             o.cancel(1)
             o.place(StrategyOrder(key: 2, side: .buy, price: RB.p("59000"), size: Quantity(raw: 50_000_000)))
         }
+        mutating func onOrderDone(_ d: OrderDone, _ c: StrategyContext, _ o: inout Intents) { done.append(d) }
         mutating func onMarketData(_ d: MarketData, _ c: StrategyContext, _ o: inout Intents) {}
         mutating func update(_ p: ParameterSet, _ c: StrategyContext, _ o: inout Intents) {}
     }
@@ -37,13 +39,43 @@ struct RuntimeReviewTests {
 
     @Test func aCancelInsideABatchStillCountsAFillNotRoutedYet() {
         // s0: a quoter asking 0.05 at 60,010. s1: the sweeper, max position 0.05. Its market buy
-        // takes the 0.05 (position 0.05), its cancel of key 1 comes too late, and a second bid of
-        // 0.05 would make the worst case 0.05 + 0.05 = 0.10 > 0.05: the gate stops it there.
+        // takes the 0.05 (position 0.05, not routed yet), its cancel of key 1 comes too late. As the
+        // sweeper saw it (position 0, key 1 cancelled), a second bid of 0.05 is within the limit, so
+        // it is not stopped; with the unrouted fill counted the room is 0.05 − 0.05 = 0, so the bid
+        // is dropped and reported back as refused by the gate, with its 0.05 unfilled.
         var quoter = RB.Member(type: RB.Quoter.self, parameters: RB.params(RB.Quoter.self, [("size", .number("0.05"))]), allocation: 500_000)
         quoter.limits = RiskLimits(maxPosition: Quantity(raw: 1_000_000_000))
         var sweeper = RB.Member(type: Sweeper.self, parameters: Sweeper.descriptor.defaults, allocation: 500_000)
         sweeper.limits = RiskLimits(maxPosition: Quantity(raw: 50_000_000))
-        let (rt, out) = RB.make([quoter, sweeper])
+        let (rt, _) = RB.make([quoter, sweeper])
+        #expect(rt.report(1).state == .running)
+        #expect(rt.venue.position(rt.report(1).account, market: 0).base == Quantity(raw: 50_000_000))
+        #expect(rt.venue.orders(of: rt.report(1).account, market: 0).isEmpty)
+        let done = (rt.strategy(1) as! Sweeper).done
+        #expect(done.map(\.key) == [2])
+        #expect(done.first?.reason == .refusedByGate)
+        #expect(done.first?.remaining == Quantity(raw: 50_000_000))
+    }
+
+    @Test func anOrderBeyondTheLimitAsTheStrategySawItStopsIt() {
+        // The same, with a second bid of 0.06: 0 + 0.06 > 0.05 even as the sweeper saw it, so the
+        // gate stops it (its fault, not news it missed).
+        var quoter = RB.Member(type: RB.Quoter.self, parameters: RB.params(RB.Quoter.self, [("size", .number("0.05"))]), allocation: 500_000)
+        quoter.limits = RiskLimits(maxPosition: Quantity(raw: 1_000_000_000))
+        struct Greedy: Strategy {
+            static let descriptor = StrategyDescriptor(name: "test-greedy", summary: "buy, cancel, buy more", parameters: [])
+            init(parameters: ParameterSet, market: MarketInfo) {}
+            mutating func start(_ c: StrategyContext, _ o: inout Intents) {
+                o.place(StrategyOrder(key: 1, side: .buy, type: .market, price: .zero, size: Quantity(raw: 50_000_000), tif: .ioc))
+                o.cancel(1)
+                o.place(StrategyOrder(key: 2, side: .buy, price: RB.p("59000"), size: Quantity(raw: 60_000_000)))
+            }
+            mutating func onMarketData(_ d: MarketData, _ c: StrategyContext, _ o: inout Intents) {}
+            mutating func update(_ p: ParameterSet, _ c: StrategyContext, _ o: inout Intents) {}
+        }
+        var greedy = RB.Member(type: Greedy.self, parameters: Greedy.descriptor.defaults, allocation: 500_000)
+        greedy.limits = RiskLimits(maxPosition: Quantity(raw: 50_000_000))
+        let (rt, out) = RB.make([quoter, greedy])
         #expect(out.runtime.contains(.strategyStopped(strategy: 1, reason: .maxPosition, RB.ts(0))))
         #expect(rt.venue.position(rt.report(1).account, market: 0).base == Quantity(raw: 50_000_000))
         #expect(rt.venue.orders(of: rt.report(1).account, market: 0).isEmpty)

@@ -330,12 +330,17 @@ public struct LiquidityProvision: Strategy {
         return m
     }
 
-    /// How much more `side` may trade before |position| passes the max position.
+    /// How much more `side` may trade before |position| passes the max position. Open orders on
+    /// that side that no slot holds any more (a cancel still in flight, whose fills may not have
+    /// reached the context yet) count against it, as the risk gate counts them; the slots' own
+    /// orders do not, as the ladder re-sizes them.
     func room(_ side: Side, _ context: StrategyContext) -> Quantity {
         var cap = context.limits.maxPosition
         if config.maxPosition.raw > 0 && config.maxPosition < cap { cap = config.maxPosition }
+        var orphans: Int128 = 0
+        for o in context.openOrders where o.side == side && !slotKey.contains(o.key) { orphans += Int128(o.remaining.raw) }
         let pos = Int128(context.position.raw), c = Int128(cap.raw)
-        let r = side == .buy ? c - pos : c + pos
+        let r = (side == .buy ? c - pos : c + pos) - orphans
         return Quantity(raw: Int64(clamping: Swift.max(0, r)))
     }
 

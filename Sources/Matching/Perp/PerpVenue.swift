@@ -290,7 +290,13 @@ public struct PerpVenue: Sendable {
         // The guards' buffer is reused (moved in and out), so a steady stream of orders allocates nothing.
         var guards = guardScratch
         guardScratch = []
-        fillProviderGuards(&guards, market: market)
+        // Only an order that takes liquidity runs an auction (the engine's own `isTaker` rule), so a
+        // resting maker order reads no provider's margin: guards stay empty and are never consulted.
+        if !request.postOnly && markets[market].isTaker(request).any {
+            fillProviderGuards(&guards, market: market)
+        } else {
+            guards.removeAll(keepingCapacity: true)
+        }
         var checked = CheckedProviderPool(inner: providers, guards: guards, step: markets[market].stepRaw, enforceMargin: enforceMargin)
         markets[market].place(request, at: time, providers: &checked, events: &events)
         providers = checked.inner

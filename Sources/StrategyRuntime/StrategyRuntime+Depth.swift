@@ -1,0 +1,112 @@
+import MarketCore
+import Matching
+
+/// One level of the external book.
+struct ExternalLevel: Hashable {
+    var market: Int
+    var side: Side
+    var price: Int64
+}
+
+extension StrategyRuntime {
+    /// Makes the external book hold `size` at `price` on `side` in market `m` (docs/runtime.md,
+    /// "External depth"). Growth rests as a new post-only order at the back of the level's queue;
+    /// a shrink comes off the newest of the level's external orders first (a size cut keeps their
+    /// priority), so the queue ahead of a strategy's order only shrinks by trades and by cancels
+    /// that no later external order can explain. The size is rounded down to the step; a level
+    /// that cannot rest (off the tick, below the minimum size, crossing the other side) is skipped
+    /// and counted in ``externalSkipped``.
+    mutating func setExternal(market m: Int, side: Side, price: Price, size: Quantity, _ out: inout RuntimeEvents) {
+        let key = ExternalLevel(market: m, side: side, price: price.raw)
+        let step = infos[m].step.raw
+        let target = size.raw / step * step
+        var queue = external[key] ?? []
+        var current: Int64 = 0
+        for o in queue { current += o.remaining }
+        let t = Timestamp(milliseconds: now)
+        if target > current {
+            let id = allocateId(owner: 0)
+            let s = out.market.count
+            let request = OrderRequest(id: id, account: Self.bookAccount, side: side, type: .limit, price: price,
+                                       size: Quantity(raw: target - current), tif: .gtc, postOnly: true)
+            venue.place(market: m, request, at: t, events: &out.market)
+            var rested = false
+            for k in s..<out.market.count {
+                if case .accepted(let a, _, _) = out.market[k], a == id { rested = true }
+                if case .rejected(let r, _, _) = out.market[k], r == id { rested = false }
+            }
+            if rested {
+                queue.append((id, target - current))
+                externalIds[id.raw] = key
+            } else {
+                externalSkipped += 1
+                releaseId(id)
+            }
+            route(from: s, &out)
+        } else if target < current {
+            var excess = current - target
+            while excess > 0, let last = queue.last {
+                let s = out.market.count
+                if last.remaining <= excess {
+                    queue.removeLast()
+                    externalIds[last.id.raw] = nil
+                    excess -= last.remaining
+                    venue.cancel(market: m, last.id, at: t, events: &out.market)
+                    releaseId(last.id)
+                } else {
+                    let left = last.remaining - excess
+                    queue[queue.count - 1].remaining = left
+                    excess = 0
+                    venue.amend(market: m, last.id, price: nil, size: Quantity(raw: left), at: t, events: &out.market)
+                }
+                route(from: s, &out)
+            }
+        }
+        external[key] = queue.isEmpty ? nil : queue
+    }
+
+    /// Drops every external order of market `m`.
+    mutating func clearExternal(market m: Int, _ out: inout RuntimeEvents) {
+        let t = Timestamp(milliseconds: now)
+        // In a fixed order (the dictionary's is not): by side, then price.
+        let keys = external.keys.filter { $0.market == m }.sorted { ($0.side == .buy ? 0 : 1, $0.price) < ($1.side == .buy ? 0 : 1, $1.price) }
+        for key in keys {
+            for o in external[key] ?? [] {
+                externalIds[o.id.raw] = nil
+                let s = out.market.count
+                venue.cancel(market: m, o.id, at: t, events: &out.market)
+                releaseId(o.id)
+                route(from: s, &out)
+            }
+            external[key] = nil
+        }
+    }
+
+    /// A routed fill of `size` on external order `id`.
+    mutating func externalFilled(_ id: OrderId, size: Int64) {
+        guard let key = externalIds[id.raw], var queue = external[key], let k = queue.firstIndex(where: { $0.id == id }) else { return }
+        queue[k].remaining -= size
+        if queue[k].remaining <= 0 {
+            queue.remove(at: k)
+            externalIds[id.raw] = nil
+            releaseId(id)
+        }
+        external[key] = queue.isEmpty ? nil : queue
+    }
+
+    /// A routed cancel of external order `id` not asked for here (a breaker, self-trade prevention).
+    mutating func externalCancelled(_ id: OrderId) {
+        guard let key = externalIds[id.raw], var queue = external[key] else { return }
+        queue.removeAll { $0.id == id }
+        externalIds[id.raw] = nil
+        releaseId(id)
+        external[key] = queue.isEmpty ? nil : queue
+    }
+
+    /// The external book's size resting at one level (tests, reports).
+    public func externalSize(market m: Int, side: Side, price: Price) -> Quantity {
+        var n: Int64 = 0
+        for o in external[ExternalLevel(market: m, side: side, price: price.raw)] ?? [] { n += o.remaining }
+        return Quantity(raw: n)
+    }
+}
