@@ -126,7 +126,11 @@ public struct EquitySample: Sendable, Hashable {
 public struct BacktestResult: Sendable {
     public var name: String
     public var samples: [EquitySample]
+    /// Every fill, in order — unless the run streamed them to a sink (then empty: see `chartFills`).
     public var fills: [FillRow]
+    /// At most ``Backtest/chartFillLimit`` fills spread evenly over the run (every k-th, k a power
+    /// of two), for the fills-on-price chart: bounded whatever the run's length.
+    public var chartFills: [FillRow]
     public var strategies: [StrategyReport]
     public var metrics: Metrics
     public var inputs: Int
@@ -150,8 +154,14 @@ public struct BacktestError: Error, Sendable, CustomStringConvertible {
 /// The backtester: streams the data through a ``StrategyRuntime`` (the same kernel `serve`
 /// runs) on the data's clock, and collects the vault's equity, the fills and the metrics.
 public enum Backtest {
-    /// Runs `config`. `progress` (0…1, by bytes of the largest file read) is called at most ~100 times.
-    public static func run(_ config: BacktestConfig, progress: ((Double) -> Void)? = nil) throws -> BacktestResult {
+    /// Fills kept for the chart.
+    public static let chartFillLimit = 4_096
+
+    /// Runs `config`. With `fillSink`, every fill goes to it as it happens and none is kept (memory
+    /// then does not grow with the number of fills; equity samples, one per sampling interval, are
+    /// kept for the metrics). `progress` (0…1, by bytes read) is called at most ~100 times.
+    public static func run(_ config: BacktestConfig, fillSink: ((FillRow) -> Void)? = nil,
+                           progress: ((Double) -> Void)? = nil) throws -> BacktestResult {
         let stream: MarketStream
         do {
             stream = try MarketStream(config.data.map(\.file), options: config.readOptions)
@@ -169,6 +179,8 @@ public enum Backtest {
         var names: [String] = []
         var samples: [EquitySample] = []
         var fills: [FillRow] = []
+        var chartFills: [FillRow] = []
+        var chartStride = 1, fillIndex = 0
         var lastOracle: [Int: Int64] = [:]
         var nav = Amount.zero
         var nextSample: Int64 = 0
@@ -205,7 +217,18 @@ public enum Backtest {
         }
 
         func book(_ i: Int, side: Side, price: Price, size: Quantity, fee: Amount, kind: FillRow.Kind, time: Timestamp) {
-            fills.append(FillRow(time: time, strategy: names[i], kind: kind, side: side, price: price, size: size, fee: fee))
+            let row = FillRow(time: time, strategy: names[i], kind: kind, side: side, price: price, size: size, fee: fee)
+            if let fillSink { fillSink(row) } else { fills.append(row) }
+            // The chart's sample: every `chartStride`-th fill; when full, every other one is dropped
+            // and the stride doubles (so the kept fills stay evenly spread).
+            if fillIndex % chartStride == 0 {
+                if chartFills.count == chartFillLimit {
+                    chartFills = chartFills.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+                    chartStride *= 2
+                }
+                if fillIndex % chartStride == 0 { chartFills.append(row) }
+            }
+            fillIndex += 1
             let q = Double(size.raw) / 1e9, p = Double(price.raw) / 1e6
             activity.tradedNotional += q * p
             activity.fills += 1
@@ -380,7 +403,7 @@ public enum Backtest {
             ("closedTrades", "a fill that reduces a strategy's position closes that part at its average entry price; its PnL net of the fill's fee share is one closed trade"),
         ]
         if !refused.isEmpty { model.append(("refusedInputs", refused.joined(separator: "; "))) }
-        return BacktestResult(name: config.name, samples: samples, fills: fills, strategies: (0..<rt.strategyCount).map { rt.report($0) },
+        return BacktestResult(name: config.name, samples: samples, fills: fills, chartFills: chartFills, strategies: (0..<rt.strategyCount).map { rt.report($0) },
                               metrics: metrics, inputs: inputs, records: records, readStatistics: stream.statistics,
                               files: config.data.map(\.file.path), start: first, end: last,
                               samplingIntervalSeconds: config.samplingIntervalSeconds,

@@ -12,10 +12,11 @@ enum HTMLReport {
         let nav = r.samples.map { Double($0.navPerShare.raw) / 1e6 }
         let inventory = r.samples.map(\.inventory)
         let price = r.samples.map { Double($0.price.raw) / 1e6 }
-        // Fills on price: at most 2,000 markers (every k-th), buys green, sells red.
-        let stride = Swift.max(1, r.fills.count / 2_000)
+        // Fills on price: the run's chart sample (at most 4,096, evenly spread), buys green, sells red.
+        let total = r.metrics.fills
+        let stride = Swift.max(1, total / Swift.max(1, r.chartFills.count))
         var buys: [(Double, Double)] = [], sells: [(Double, Double)] = []
-        for (k, f) in r.fills.enumerated() where k % stride == 0 {
+        for f in r.chartFills {
             let p = (Double(f.time.milliseconds - r.start.milliseconds) / 1000, Double(f.price.raw) / 1e6)
             if f.side == .buy { buys.append(p) } else { sells.append(p) }
         }
@@ -41,7 +42,7 @@ enum HTMLReport {
         html += section("Drawdown (%)", chart(t, [(drawdown, "#dc2626", "drawdown")]))
         html += section("Inventory: Σ |position| (base)", chart(t, [(inventory, "#7c3aed", "inventory")]))
         html += section("NAV per share after fees", chart(t, [(nav, "#059669", "NAV per share")]))
-        html += section("Fills on the oracle price (▲ buy, ▼ sell\(stride > 1 ? ", every \(stride)th fill" : ""))",
+        html += section("Fills on the oracle price (▲ buy, ▼ sell\(stride > 1 ? ", about every \(stride)th of \(total) fills" : ""))",
                         chart(t, [(price, "#64748b", "oracle")], markers: [(buys, "#16a34a", true), (sells, "#dc2626", false)]))
         html += "<h2>Model</h2><ul>" + r.model.map { "<li><b>\(esc($0.0))</b>: \(esc($0.1))</li>" }.joined() + "</ul>\n"
         html += "</body></html>\n"

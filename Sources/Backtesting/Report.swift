@@ -7,11 +7,12 @@ import StrategyRuntime
 public enum BacktestReport {
     /// Writes `report.json`, `equity.csv`, `fills.csv` and `report.html` into `directory` (created
     /// if missing). Each file is written whole to a temporary name, then renamed.
-    public static func write(_ r: BacktestResult, to directory: String) throws {
+    /// With `fillsWritten`, `fills.csv` was streamed by a ``FillsCSVWriter`` and is left alone.
+    public static func write(_ r: BacktestResult, to directory: String, fillsWritten: Bool = false) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try save(json(r), directory, "report.json")
         try save(equityCSV(r), directory, "equity.csv")
-        try save(fillsCSV(r), directory, "fills.csv")
+        if !fillsWritten { try save(fillsCSV(r), directory, "fills.csv") }
         try save(html(r), directory, "report.html")
     }
 
@@ -33,12 +34,16 @@ public enum BacktestReport {
         return s
     }
 
+    static let fillsHeader = "timestamp,strategy,kind,side,price,size,fee\n"
+
+    static func fillLine(_ f: FillRow) -> String {
+        "\(f.time.milliseconds),\(f.strategy),\(f.kind.rawValue),\(f.side == .buy ? "buy" : "sell"),\(f.price.formatted()),\(f.size.formatted()),\(f.fee.formatted())\n"
+    }
+
     /// `timestamp,strategy,kind,side,price,size,fee` (fee negative for a rebate).
     public static func fillsCSV(_ r: BacktestResult) -> String {
-        var s = "timestamp,strategy,kind,side,price,size,fee\n"
-        for f in r.fills {
-            s += "\(f.time.milliseconds),\(f.strategy),\(f.kind.rawValue),\(f.side == .buy ? "buy" : "sell"),\(f.price.formatted()),\(f.size.formatted()),\(f.fee.formatted())\n"
-        }
+        var s = fillsHeader
+        for f in r.fills { s += fillLine(f) }
         return s
     }
 
@@ -112,5 +117,47 @@ public enum BacktestReport {
         }
         let w = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Streams `fills.csv` while a backtest runs (so no fill is kept in memory): rows go to a hidden
+/// temporary file in 64 KiB writes, renamed to `fills.csv` by ``finish()``; ``discard()`` removes it.
+public final class FillsCSVWriter {
+    let handle: FileHandle
+    let tmp: URL, url: URL
+    var buffer: [UInt8] = []
+
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        url = URL(fileURLWithPath: directory).appendingPathComponent("fills.csv")
+        tmp = URL(fileURLWithPath: directory).appendingPathComponent(".fills.csv.tmp")
+        guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
+            throw BacktestError("cannot write \(tmp.path)")
+        }
+        handle = try FileHandle(forWritingTo: tmp)
+        buffer.reserveCapacity(1 << 16)
+        buffer.append(contentsOf: BacktestReport.fillsHeader.utf8)
+    }
+
+    public func append(_ f: FillRow) {
+        buffer.append(contentsOf: BacktestReport.fillLine(f).utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        handle.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    public func finish() throws {
+        flush()
+        try handle.close()
+        _ = try? FileManager.default.removeItem(at: url)
+        try FileManager.default.moveItem(at: tmp, to: url)
+    }
+
+    public func discard() {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: tmp)
     }
 }

@@ -12,6 +12,12 @@ public struct SweepAxis: Sendable, Hashable {
     /// The column name: `<strategy>.<key>`.
     public var label: String
     public var values: [String]
+    public init(strategy: Int, key: String, label: String, values: [String]) {
+        self.strategy = strategy
+        self.key = key
+        self.label = label
+        self.values = values
+    }
 }
 
 /// One parameter set's result.

@@ -155,3 +155,51 @@ public struct NoopStrategy: Strategy {
     public mutating func onMarketData(_ data: MarketData, _ context: StrategyContext, _ out: inout Intents) {}
     public mutating func update(_ parameters: ParameterSet, _ context: StrategyContext, _ out: inout Intents) {}
 }
+
+/// The plain quoting loop of the backtest benchmark (hftbacktest's cancel/replace market maker at
+/// the touch): whenever the book top moves, its bid and ask are replaced at the best bid and ask
+/// (post-only, `size` each), as long as |position| stays within `maxPosition`.
+public struct TouchQuoter: Strategy {
+    public static let descriptor = StrategyDescriptor(
+        name: "touch-quoter", summary: "Quotes at the touch, cancel/replace on every top change (benchmarks).",
+        parameters: [
+            .quantity("size", default: "0.01", min: "0.000000001", live: true, doc: "Size of each quote"),
+            .quantity("maxPosition", default: "1", min: "0.000000001", live: true, doc: "Largest |position| it quotes into"),
+        ])
+    var size: Quantity
+    var maxPosition: Quantity
+    var bidKey: UInt32 = 0, askKey: UInt32 = 0
+    var bidPrice = Price.zero, askPrice = Price.zero
+    var next: UInt32 = 1
+    public init(parameters: ParameterSet, market: MarketInfo) {
+        size = parameters.quantity("size")
+        maxPosition = parameters.quantity("maxPosition")
+    }
+    public mutating func start(_ context: StrategyContext, _ out: inout Intents) {}
+    public mutating func update(_ parameters: ParameterSet, _ context: StrategyContext, _ out: inout Intents) {
+        size = parameters.quantity("size")
+        maxPosition = parameters.quantity("maxPosition")
+    }
+    public mutating func onMarketData(_ data: MarketData, _ context: StrategyContext, _ out: inout Intents) {
+        guard case .top(let top) = data else { return }
+        if context.openOrder(bidKey) == nil { bidKey = 0 }
+        if context.openOrder(askKey) == nil { askKey = 0 }
+        quote(.buy, top.bid, context, &out)
+        quote(.sell, top.ask, context, &out)
+    }
+    mutating func quote(_ side: Side, _ price: Price, _ context: StrategyContext, _ out: inout Intents) {
+        let key = side == .buy ? bidKey : askKey
+        let current = side == .buy ? bidPrice : askPrice
+        let pos = context.position.raw
+        let room = side == .buy ? maxPosition.raw - pos : maxPosition.raw + pos
+        guard price.raw > 0, room >= size.raw else {
+            if key != 0 { out.cancel(key); if side == .buy { bidKey = 0 } else { askKey = 0 } }
+            return
+        }
+        if key != 0 && current == price { return }
+        let order = StrategyOrder(key: next, side: side, price: price, size: size, postOnly: true)
+        if key != 0 { out.replace(key, with: order) } else { out.place(order) }
+        if side == .buy { bidKey = next; bidPrice = price } else { askKey = next; askPrice = price }
+        next = next == UInt32.max ? 1 : next + 1
+    }
+}

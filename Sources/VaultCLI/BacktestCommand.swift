@@ -43,18 +43,28 @@ struct BacktestCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let showProgress = !quiet && isatty(2) == 1
+        let directory = out ?? defaultOut()
+        // fills.csv is streamed while the run goes (nothing grows with the number of fills).
+        let fills: FillsCSVWriter
+        do {
+            fills = try FillsCSVWriter(directory: directory)
+        } catch {
+            writeError("error: writing reports to \(directory): \(error)")
+            throw ExitCode(1)
+        }
         let result: BacktestResult
         do {
-            result = try Backtest.run(config, progress: showProgress ? { drawProgress($0) } : nil)
+            result = try Backtest.run(config, fillSink: { fills.append($0) }, progress: showProgress ? { drawProgress($0) } : nil)
         } catch let e as BacktestError {
+            fills.discard()
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
             writeError("error: \(e.description)")
             throw ExitCode(2)
         }
         if showProgress { drawProgress(1); FileHandle.standardError.write(Data("\n".utf8)) }
-        let directory = out ?? defaultOut()
         do {
-            try BacktestReport.write(result, to: directory)
+            try fills.finish()
+            try BacktestReport.write(result, to: directory, fillsWritten: true)
         } catch {
             writeError("error: writing reports to \(directory): \(error.localizedDescription)")
             throw ExitCode(1)

@@ -25,13 +25,29 @@ struct BenchCommand: ParsableCommand {
                  (backtests/data, looped with time shifted to --inputs inputs); inputs/s.
         dispatch: the runtime's cost per input with four strategies that do nothing, minus the same runtime
                  with none (interleaved runs): the host's dispatch overhead.
+        backtest: a whole backtest over make_feed.py's synthetic L2 feed (--feed DIR; depth as the external
+                 book, trades as oracle and flow) with --strategy touch|liquidity-provision|four; events/s
+                 including CSV parsing, and peak memory.
+        sweep:   --sets mean-reversion parameter sets over the bundled 45,031 one-minute bars, with --jobs 1
+                 and with all cores; bars × sets per second.
+        blas:    GFLOP/s of the covariance and bootstrap kernels against a 2000³ dgemm.
         """
     )
 
-    enum Workload: String, ExpressibleByArgument, CaseIterable { case book, auction, margin, liquidation, ledger, runtime, dispatch, all }
+    enum Workload: String, ExpressibleByArgument, CaseIterable {
+        case book, auction, margin, liquidation, ledger, runtime, dispatch, backtest, sweep, blas, all
+    }
 
-    @Option(help: "Which workload: book, auction, margin, liquidation, ledger, runtime, dispatch or all.")
+    @Option(help: "Which workload: book, auction, margin, liquidation, ledger, runtime, dispatch, backtest, sweep, blas or all (all: the first seven).")
     var workload: Workload = .all
+    @Option(help: "backtest: the folder make_feed.py wrote (depth.csv, trades.csv).")
+    var feed: String?
+    @Option(help: "backtest: touch (a cancel/replace quoter at the touch), liquidity-provision or four.")
+    var strategy: String = "touch"
+    @Option(help: "sweep: parameter sets.")
+    var sets: Int = 1_000
+    @Option(help: "sweep: parallel backtests (default: the number of cores).")
+    var jobs: Int?
     @Option(help: "Ops in the book stream.")
     var ops: Int = 10_000_000
     @Option(help: "Taker orders in the auction workload.")
@@ -54,13 +70,19 @@ struct BenchCommand: ParsableCommand {
         // and the generated streams within memory.
         for (name, value, max) in [("--ops", ops, 100_000_000), ("--takers", takers, 100_000_000), ("--accounts", accounts, 10_000_000),
                                    ("--ledger-ops", ledgerOps, 100_000_000), ("--repeat", repeats, 1_000),
-                                   ("--inputs", inputs, 1_000_000_000)] {
+                                   ("--inputs", inputs, 1_000_000_000), ("--sets", sets, 1_000_000)] {
             guard value > 0 else { throw ValidationError("\(name) must be positive, got \(value)") }
             guard value <= max else { throw ValidationError("\(name): \(value) exceeds the maximum \(max)") }
         }
     }
 
     func run() throws {
+        switch workload {
+        case .backtest: return try runBacktestBench()
+        case .sweep: return try runSweepBench()
+        case .blas: return try runBLASBench()
+        default: break
+        }
         let clock = ContinuousClock()
         if workload == .runtime || workload == .all {
             let base = try RuntimeWorkload.realInputs(root: URL(fileURLWithPath: dataRoot))

@@ -6,7 +6,7 @@ public struct MMVaultCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mmvault",
         abstract: "Market-maker vault runtime: matching core, vault ledger, strategies, backtests.",
-        subcommands: [MatchCommand.self, VaultCommand.self, BacktestCommand.self, BenchCommand.self, StrategiesCommand.self]
+        subcommands: [MatchCommand.self, VaultCommand.self, BacktestCommand.self, SweepCommand.self, BenchCommand.self, StrategiesCommand.self]
     )
     public init() {}
 }

@@ -79,6 +79,19 @@ struct BacktestTests {
         #expect(BacktestReport.fillsCSV(r) == "timestamp,strategy,kind,side,price,size,fee\n2000,test-one-bid,maker,buy,99.5,0.2,-0.00199\n")
     }
 
+    @Test func fillsStreamedToASinkAreTheSameAndNotKept() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mmvault-bt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let kept = try Backtest.run(Self.config(dir))
+        var streamed: [FillRow] = []
+        let r = try Backtest.run(Self.config(dir), fillSink: { streamed.append($0) })
+        #expect(streamed == kept.fills && streamed.count == 1)
+        #expect(r.fills.isEmpty)
+        #expect(r.chartFills == kept.fills)
+        #expect(r.metrics == kept.metrics)
+    }
+
     func nav(_ r: BacktestResult, _ k: Int) -> String { r.samples[k].navPerShare.formatted(minimumDecimals: 6) }
 
     @Test func aBadRowNamesTheFileLineAndColumn() throws {
