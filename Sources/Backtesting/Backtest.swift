@@ -16,6 +16,8 @@ public enum DataRole: String, Sendable, Hashable, CaseIterable {
     case reference
     /// Candles → the oracle along the intrabar path and taker flow from the bar's volume.
     case candles
+    /// Funding rates → the rate of the venue's next funding update (instead of its premium rate).
+    case funding
     /// L2 depth (snapshot + updates) → the external book resting in the venue, which gives the
     /// strategies' orders their queue position; flow takers are then limited to the trade's price.
     case depth
@@ -66,6 +68,8 @@ public struct BacktestConfig: Sendable {
     public var deposits: [(depositor: String, amount: Amount)]
     public var strategies: [StrategySetup]
     public var readOptions: ReadOptions
+    /// Order latency (``RuntimeConfig/orderLatencyMs``).
+    public var orderLatencyMs: Int64 = 0
 
     public init(name: String, market: MarketSpec, data: [DataSource], flowShare: Ppm = Ppm(raw: 100_000),
                 oracleIntervalMs: Int64 = 100, referenceHalfSpread: Price = Price(raw: 10_000), candleVolumeIsQuote: Bool = false,
@@ -142,6 +146,10 @@ public struct BacktestResult: Sendable {
     public var samplingIntervalSeconds: Int64
     public var inventoryMean: Double
     public var inventoryMax: Double
+    /// Each strategy's equity at every sample (quote units), for the portfolio risk.
+    public var strategyEquity: [[Double]]
+    /// Each strategy's allocation (fraction of the vault's deposits).
+    public var allocations: [Double]
     /// Every modelling choice, stated (report.json `model`).
     public var model: [(String, String)]
 }
@@ -168,7 +176,7 @@ public enum Backtest {
         } catch {
             throw BacktestError(error.description)
         }
-        var rt = StrategyRuntime(markets: [config.market], config: RuntimeConfig(seed: config.seed))
+        var rt = StrategyRuntime(markets: [config.market], config: RuntimeConfig(seed: config.seed, orderLatencyMs: config.orderLatencyMs))
         let tick = config.market.matching.tick.raw
         let step = config.market.matching.step.raw
 
@@ -195,6 +203,7 @@ public enum Backtest {
         var inventorySum = 0.0, inventoryMax = 0.0, inventoryCount = 0
         var refused: [String] = []
         var oracle: Int64 = 0
+        var strategyEquity = [[Double]](repeating: [], count: config.strategies.count)
 
         func setUp(at t: Timestamp) throws {
             do {
@@ -286,7 +295,11 @@ public enum Backtest {
         func sample(upTo t: Int64) {
             while nextSample <= t {
                 var inv = 0.0
-                for i in 0..<rt.strategyCount { inv += abs(Double(rt.report(i).position.raw)) / 1e9 }
+                for i in 0..<rt.strategyCount {
+                    let report = rt.report(i)
+                    inv += abs(Double(report.position.raw)) / 1e9
+                    strategyEquity[i].append(Double(report.equity.raw) / 1e6)
+                }
                 samples.append(EquitySample(time: Timestamp(milliseconds: nextSample), equity: Amount(raw: rt.vaultEquity(vault)),
                                             navPerShare: nav, inventory: inv, price: Price(raw: oracle)))
                 inventorySum += inv
@@ -366,8 +379,10 @@ public enum Backtest {
                 if snapshot && !inSnapshot[r.source] { feed(.clearDepth(market: 0), t) }
                 inSnapshot[r.source] = snapshot
                 feed(.depth(market: 0, side: side, price: price, size: size), t)
+            case (.funding, .funding(let rate)):
+                feed(.fundingRate(market: 0, rate), t)
             default:
-                break  // funding files: not applied yet (stated in the report)
+                break
             }
             if let progress, records & 0x3FFF == 0 {
                 let frac = stream.progress
@@ -384,7 +399,13 @@ public enum Backtest {
         }
 
         let equity = samples.map { Double($0.equity.raw) / 1e6 }
-        activity.funding = 0  // funding files are not applied yet (see `model`)
+        // Net funding of the strategies, settled and accrued: received positive, paid negative (metrics.md).
+        var paid: Int64 = 0
+        for i in 0..<rt.strategyCount {
+            let p = rt.venue.position(rt.report(i).account, market: 0)
+            paid += p.funding.raw + p.pendingFunding.raw
+        }
+        activity.funding = paid == 0 ? 0 : -Double(paid) / 1e6
         let metrics = Metrics(equity: equity, intervalSeconds: Double(config.samplingIntervalSeconds), closedTradePnL: closed,
                               activity: activity)
         var model: [(String, String)] = [
@@ -396,9 +417,13 @@ public enum Backtest {
             ("queuePosition", hasDepth
                 ? "the depth file's book rests in the venue as the book account's post-only orders (sizes down to the step); a strategy's order joins a level behind the size already there; shrinks come off the newest external orders first (pessimistic), so the queue ahead shrinks by trades first; levels that cannot rest are skipped (\(rt.externalSkipped) skipped)"
                 : "no depth file: the book holds only the strategies' orders, so a resting order is at the front of its level"),
-            ("latency", "not modelled yet for orders and feeds (zero); hedge legs fill after each strategy's hedge latency"),
+            ("latency", (config.orderLatencyMs > 0
+                ? "order latency \(config.orderLatencyMs) ms: a strategy's order or cancel reaches the venue at the first input at or after its send time + \(config.orderLatencyMs) ms (a cancel in flight can still be filled); "
+                : "order latency 0 ms; ") + "JIT answers in the auction use each answer's own latency in auction steps; feed latency is not modelled (strategies see each input as it is applied); hedge legs fill after each strategy's hedge latency"),
             ("fees", "the market's fee schedule: taker fee, maker fee (negative = rebate)"),
-            ("funding", "the venue's own premium funding (mark vs oracle); funding files are read but not applied yet"),
+            ("funding", config.data.contains { $0.role == .funding }
+                ? "each funding row sets the rate of the venue's next funding update (every \(config.market.matching.funding.periodMs / 1000) s, clamped to ±\(config.market.matching.funding.maxRate)); between rows the venue's own premium rate applies"
+                : "the venue's own premium funding: the time-weighted premium of the mark over the oracle each \(config.market.matching.funding.periodMs / 1000) s, clamped to ±\(config.market.matching.funding.maxRate)"),
             ("equity", "vault equity = idle cash + Σ strategy equity from the venue, sampled every \(config.samplingIntervalSeconds) s from the first data row, each sample after every input up to and including its instant"),
             ("closedTrades", "a fill that reduces a strategy's position closes that part at its average entry price; its PnL net of the fill's fee share is one closed trade"),
         ]
@@ -408,6 +433,8 @@ public enum Backtest {
                               files: config.data.map(\.file.path), start: first, end: last,
                               samplingIntervalSeconds: config.samplingIntervalSeconds,
                               inventoryMean: inventoryCount > 0 ? inventorySum / Double(inventoryCount) : 0, inventoryMax: inventoryMax,
+                              strategyEquity: strategyEquity,
+                              allocations: config.strategies.map { Double($0.allocation.raw) / Double(Ppm.scale) },
                               model: model)
     }
 

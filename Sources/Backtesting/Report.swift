@@ -86,11 +86,30 @@ public enum BacktestReport {
                 + "\"position\": \(str(p.position.formatted())), \"fills\": \(p.fills), \"auctionsWon\": \(p.auctionsWon), "
                 + "\"ordersPlaced\": \(p.ordersPlaced), \"feesPaid\": \(str(p.feesPaid.formatted()))}"
         }.joined(separator: ",\n") + "\n  ],\n"
+        if let p = portfolio(r) {
+            s += "  \"portfolio\": {\"volatility\": \(num(p.volatility)), \"contributions\": {"
+                + zip(r.strategies, p.contributions).map { "\(str($0.name)): \(num($1))" }.joined(separator: ", ") + "}},\n"
+        }
         s += "  \"data\": {\"inputs\": \(r.inputs), \"records\": \(r.records), \"files\": [\n" + zip(r.files, r.readStatistics).map { f, st in
             "    {\"path\": \(str(f)), \"rows\": \(st.rows), \"badRowsSkipped\": \(st.badRows), \"depthUpdatesDropped\": \(st.depthUpdatesDropped)}"
         }.joined(separator: ",\n") + "\n  ]},\n"
         s += "  \"model\": {\n" + r.model.map { "    \(str($0.0)): \(str($0.1))" }.joined(separator: ",\n") + "\n  }\n}\n"
         return s
+    }
+
+    /// The vault's allocation risk across its strategies (two or more): the covariance of the
+    /// strategies' simple returns at the sampling interval (BLAS), the allocations as weights;
+    /// σ_p and each strategy's contribution annualised like `volatility` (metrics.md).
+    public static func portfolio(_ r: BacktestResult) -> PortfolioRisk? {
+        guard r.strategyEquity.count >= 2, let n = r.strategyEquity.map(\.count).min(), n >= 3 else { return nil }
+        let returns = r.strategyEquity.map { ReturnStatistics.simpleReturns(equity: Array($0.prefix(n))) }
+        var batch = BatchStatistics(rows: n - 1, cols: returns.count)
+        let cov = batch.covariance(of: Matrix(columns: returns))
+        var p = PortfolioRisk(weights: r.allocations, covariance: cov)
+        let annual = Metrics.periodsPerYear(intervalSeconds: Double(r.samplingIntervalSeconds)).squareRoot()
+        p.volatility *= annual
+        p.contributions = p.contributions.map { $0 * annual }
+        return p
     }
 
     /// The terminal summary table.
@@ -112,6 +131,9 @@ public enum BacktestReport {
             ("fills / auctions won", "\(m.fills) / \(m.auctionsWon)"),
             ("inventory mean / max", "\(f(r.inventoryMean)) / \(f(r.inventoryMax))"),
         ]
+        if let p = portfolio(r) {
+            rows.append(("allocation risk", "\(pct(p.volatility)) a year (" + zip(r.strategies, p.contributions).map { "\($0.name) \(pct($1))" }.joined(separator: ", ") + ")"))
+        }
         for p in r.strategies {
             rows.append(("  \(p.name)", "\(p.state), equity \(p.equity.formatted(minimumDecimals: 2)), position \(p.position.formatted()), \(p.fills) fills, \(p.auctionsWon) auctions won"))
         }

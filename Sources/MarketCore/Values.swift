@@ -73,3 +73,14 @@ extension Quantity {
     public static let zero = Timestamp(milliseconds: 0)
     public var description: String { String(milliseconds) }
 }
+
+/// A funding rate per funding period, scale 1e9: `0.0001` (0.01%) is `raw == 100_000`; positive:
+/// longs pay shorts.
+///
+/// Exchanges print funding rates with up to 8 decimals (`0.00010000`); the extra digit of scale keeps
+/// every published rate exact. Negative rates (shorts pay longs) are allowed.
+public struct FundingRate: FixedPoint {
+    public static let decimals = 9
+    public var raw: Int64
+    @inlinable public init(raw: Int64) { self.raw = raw }
+}

@@ -27,6 +27,9 @@ public struct FundingState: Sendable, Hashable {
     /// Rate of the last period (1e9 = 100%).
     public internal(set) var lastRate: Int64 = 0
     public internal(set) var periodStart: Int64 = .min
+    /// A rate given from outside (historical funding in a backtest, 1e9 = 100%): used by the next
+    /// period's update instead of the premium rate, then cleared (``MatchingEngine/setExternalFundingRate(_:)``).
+    public internal(set) var externalRate: Int64? = nil
     var premiumTime: Int64 = .min
     /// Σ premium × dt over the period (price raw × ms).
     var premiumIntegral: Int128 = 0

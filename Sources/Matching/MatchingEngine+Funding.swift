@@ -84,6 +84,12 @@ extension MatchingEngine {
         if funding.premiumTime != .min && markNow() - oracle.lastValidPrice != funding.lastPremium { samplePremium() }
     }
 
+    /// Sets the rate the next funding update applies instead of the premium rate (clamped to ±`maxRate` then): a backtest replays historical funding this way. The period's
+    /// timing stays the market's own (`funding.periodMs`).
+    public mutating func setExternalFundingRate(_ rate: FundingRate) {
+        funding.externalRate = rate.raw
+    }
+
     /// Whether a funding period has ended (a keeper job).
     public var fundingDue: Bool {
         funding.periodStart != .min && now - funding.periodStart >= config.funding.periodMs
@@ -101,7 +107,12 @@ extension MatchingEngine {
         let elapsed = Int128(now - funding.periodStart)
         let oracleAvg = elapsed > 0 ? funding.oracleIntegral / elapsed : Int128(oracle.lastValidPrice)
         var rate: Int64 = 0
-        if elapsed > 0 && oracleAvg > 0 {
+        if let external = funding.externalRate {
+            // A given rate (a backtest's funding file), clamped like the premium rate.
+            let cap = config.funding.maxRate.raw * 1_000
+            rate = Swift.min(Swift.max(external, -cap), cap)
+            funding.externalRate = nil
+        } else if elapsed > 0 && oracleAvg > 0 {
             // rate (1e9) = avg premium / avg oracle, rounded toward zero.
             // Clamped in 128 bits before narrowing: a far-off mark cannot overflow the rate.
             let exact = funding.premiumIntegral * 1_000_000_000 / elapsed / oracleAvg

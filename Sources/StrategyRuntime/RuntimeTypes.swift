@@ -27,6 +27,9 @@ public enum RuntimeInput: Sendable, Hashable {
     case depth(market: Int, side: Side, price: Price, size: Quantity)
     /// Drops every external level of a market (a new depth snapshot follows).
     case clearDepth(market: Int)
+    /// A funding rate from outside (historical funding): the market's next funding update
+    /// applies it instead of the premium rate (clamped to its `maxRate`).
+    case fundingRate(market: Int, FundingRate)
     /// Let time pass: keepers, timers, hedges and marks run.
     case tick
 }
@@ -105,9 +108,13 @@ public struct RuntimeConfig: Sendable, Hashable {
     /// Collateral of the external-flow account (takers from the data).
     public var flowCollateral: Amount
     public var seed: UInt64
+    /// Order latency: a strategy's order or cancel reaches the venue at the first input at or after
+    /// the time it was sent plus this many ms (0: at once). See docs/runtime.md, "Order latency".
+    public var orderLatencyMs: Int64
 
     public init(markIntervalMs: Int64 = 1_000, crystallizeIntervalMs: Int64 = 0, keeperStake: Amount = Amount(raw: 100_000_000),
-                flowCollateral: Amount = Amount(raw: 100_000_000_000_000_000), seed: UInt64 = 1) {
+                flowCollateral: Amount = Amount(raw: 100_000_000_000_000_000), seed: UInt64 = 1, orderLatencyMs: Int64 = 0) {
+        self.orderLatencyMs = Swift.max(0, orderLatencyMs)
         self.markIntervalMs = markIntervalMs
         self.crystallizeIntervalMs = crystallizeIntervalMs
         self.keeperStake = keeperStake

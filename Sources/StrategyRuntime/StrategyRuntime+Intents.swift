@@ -145,10 +145,22 @@ extension StrategyRuntime {
         let request = OrderRequest(id: id, account: slots[i].account, side: order.side, type: order.type, price: order.price,
                                    size: order.size, tif: order.type == .market && order.tif == .gtc ? .ioc : order.tif,
                                    postOnly: order.postOnly, reduceOnly: order.reduceOnly)
+        if config.orderLatencyMs > 0 {
+            pending.append(PendingRequest(due: now + config.orderLatencyMs, strategy: i, market: slots[i].market, kind: .place(request)))
+            return
+        }
         placeWithPool(market: slots[i].market, request, &out)
     }
 
     mutating func cancel(_ i: Int, _ id: OrderId, _ out: inout RuntimeEvents) {
+        if config.orderLatencyMs > 0 {
+            // On its way: the order stays open (and counted, as in flight) until the venue's
+            // answer is routed; fills before the cancel arrives still reach the strategy.
+            guard let k = slots[i].orderIndex(id: id) else { return }
+            slots[i].orders[k].cancelRequested = true
+            pending.append(PendingRequest(due: now + config.orderLatencyMs, strategy: i, market: slots[i].market, kind: .cancel(id)))
+            return
+        }
         let s = out.market.count
         venue.cancel(market: slots[i].market, id, account: slots[i].account, at: Timestamp(milliseconds: now), events: &out.market)
         route(from: s, &out)
@@ -167,5 +179,44 @@ extension StrategyRuntime {
             slots[i].context.openOrders[k].remaining = Quantity(raw: left)
         }
         forget(i, k)
+    }
+}
+
+/// A strategy's order or cancel on its way to the venue (``RuntimeConfig/orderLatencyMs``).
+struct PendingRequest: Sendable {
+    enum Kind: Sendable { case place(OrderRequest), cancel(OrderId) }
+    var due: Int64
+    var strategy: Int
+    var market: Int
+    var kind: Kind
+}
+
+extension StrategyRuntime {
+    /// Sends every request whose time has come, oldest first, at the current time.
+    mutating func sendPending(_ out: inout RuntimeEvents) {
+        while let first = pending.first, first.due <= now {
+            pending.removeFirst()
+            switch first.kind {
+            case .place(let request):
+                placeWithPool(market: first.market, request, &out)
+            case .cancel(let id):
+                let s = out.market.count
+                venue.cancel(market: first.market, id, account: slots[first.strategy].account, at: Timestamp(milliseconds: now), events: &out.market)
+                route(from: s, &out)
+            }
+        }
+    }
+
+    /// Drops strategy `i`'s requests still on their way (its orders are being pulled): an order
+    /// that never reached the venue is closed here, with no event.
+    mutating func dropPending(_ i: Int) {
+        guard pending.contains(where: { $0.strategy == i }) else { return }
+        for r in pending where r.strategy == i {
+            if case .place(let request) = r.kind {
+                if let k = slots[i].orderIndex(id: request.id) { removeOpen(i, k) }
+                releaseId(request.id)
+            }
+        }
+        pending.removeAll { $0.strategy == i }
     }
 }

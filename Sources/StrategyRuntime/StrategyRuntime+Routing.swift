@@ -220,6 +220,7 @@ extension StrategyRuntime {
 
     /// Cancels every open order of strategy `i` in the venue (its events are routed).
     mutating func pullOrders(_ i: Int, _ out: inout RuntimeEvents) {
+        dropPending(i)
         guard !slots[i].orders.isEmpty else { return }
         let s = out.market.count
         venue.cancelAll(of: slots[i].account, market: slots[i].market, at: Timestamp(milliseconds: now), events: &out.market)

@@ -64,6 +64,8 @@ public struct StrategyRuntime {
     var external: [ExternalLevel: ContiguousArray<(id: OrderId, remaining: Int64)>] = [:]
     /// Book-account order id → its level.
     var externalIds: [UInt32: ExternalLevel] = [:]
+    /// Strategies' requests on their way to the venue (order latency), oldest first.
+    var pending = ContiguousArray<PendingRequest>()
     /// Depth updates that could not rest as asked (off the tick or step, or crossing the other side).
     public internal(set) var externalSkipped = 0
 
@@ -191,6 +193,7 @@ public struct StrategyRuntime {
         let start = out.market.count
         venue.advance(to: time, events: &out.market)
         route(from: start, &out)
+        sendPending(&out)
         fireTimers(&out)
         fillHedges(&out)
         performJobs(&out)
@@ -239,6 +242,8 @@ public struct StrategyRuntime {
             setExternal(market: m, side: side, price: price, size: size, &out)
         case .clearDepth(let m):
             clearExternal(market: m, &out)
+        case .fundingRate(let m, let rate):
+            venue.setExternalFundingRate(market: m, rate)
         case .tick:
             break
         }
@@ -258,7 +263,7 @@ public struct StrategyRuntime {
     func invalid(_ input: RuntimeInput) -> String? {
         func market(_ m: Int) -> String? { m >= 0 && m < venue.markets.count ? nil : "unknown market \(m)" }
         switch input {
-        case .oracle(let m, _, _), .taker(let m, _, _, _), .clearDepth(let m): return market(m)
+        case .oracle(let m, _, _), .taker(let m, _, _, _), .clearDepth(let m), .fundingRate(let m, _): return market(m)
         case .depth(let m, _, let price, let size):
             if let why = market(m) { return why }
             guard price.raw > 0, price.raw <= Bounds.maxPrice.raw else { return "depth price \(price) outside 0...\(Bounds.maxPrice)" }

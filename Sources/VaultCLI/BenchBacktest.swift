@@ -63,12 +63,14 @@ extension BenchCommand {
             ]
         default: throw ValidationError("--strategy \(strategy): expected touch, liquidity-provision or four")
         }
-        return BacktestConfig(name: "feed-\(strategy)", market: Self.feedMarket(),
+        var config = BacktestConfig(name: "feed-\(strategy)", market: Self.feedMarket(),
                               data: [DataSource(file: DataFile(path: trades, format: .trades), role: .oracle),
                                      DataSource(file: DataFile(path: trades, format: .trades), role: .flow),
                                      DataSource(file: DataFile(path: depth, format: .depth), role: .depth)],
                               flowShare: Ppm.one, oracleIntervalMs: 100, samplingIntervalSeconds: 60,
                               deposits: [("alice", Amount(raw: 10_000_000_000_000))], strategies: strategies)
+        config.orderLatencyMs = 10  // as hftbacktest's run: 10 µs there; our clock is in ms, so 10 ms
+        return config
     }
 
     func runBacktestBench() throws {

@@ -58,6 +58,7 @@ enum ScenarioFile {
             case .flow: fits = [.trades, .binanceAggTrades].contains(format)
             case .candles: fits = [.candles, .binanceKlines].contains(format)
             case .depth: fits = format == .depth
+            case .funding: fits = format == .funding
             }
             guard fits else { throw d.fail("role", "a \(format.rawValue) file cannot be used as \(role.rawValue)") }
             try d.rejectUnknown()
@@ -74,6 +75,11 @@ enum ScenarioFile {
         }
         let sampling = try f.optionalInt("samplingIntervalSeconds", in: 1...31_536_000) ?? 1
         let seed = try f.optionalInt("seed", in: 0...Int64.max) ?? 1
+        var orderLatency: Int64 = 0
+        if var l = try f.nested("latency") {
+            orderLatency = try l.optionalInt("orderMs", in: 0...60_000) ?? 0
+            try l.rejectUnknown()
+        }
 
         guard var v = try f.nested("vault") else { throw f.fail("vault", "missing; expected {\"manager\": …, \"deposits\": […]}") }
         let manager = try v.optionalString("manager") ?? "manager"
@@ -121,9 +127,11 @@ enum ScenarioFile {
         }
         _ = try f.nested("expected")  // the golden test's section (optional)
         try f.rejectUnknown()
-        return BacktestConfig(name: name, market: spec, data: data, flowShare: flowShare, oracleIntervalMs: oracleInterval,
-                              referenceHalfSpread: halfSpread, candleVolumeIsQuote: volumeIsQuote,
-                              samplingIntervalSeconds: sampling, seed: UInt64(seed), manager: manager, terms: terms,
-                              deposits: deposits, strategies: strategies, readOptions: ReadOptions(skipBadRows: skipBadRows))
+        var config = BacktestConfig(name: name, market: spec, data: data, flowShare: flowShare, oracleIntervalMs: oracleInterval,
+                                    referenceHalfSpread: halfSpread, candleVolumeIsQuote: volumeIsQuote,
+                                    samplingIntervalSeconds: sampling, seed: UInt64(seed), manager: manager, terms: terms,
+                                    deposits: deposits, strategies: strategies, readOptions: ReadOptions(skipBadRows: skipBadRows))
+        config.orderLatencyMs = orderLatency
+        return config
     }
 }

@@ -69,6 +69,34 @@ import Testing
         PV.checkConservation(v)
     }
 
+    @Test func anExternalRateReplacesThePremiumRateOnceAndIsClamped() {
+        // The same period as above (premium rate 0.025%), but a given rate of 0.01% (100_000 at 1e9):
+        // Δindex = 100_000 × 100 = 10_000_000; account 1 (long 10) owes 10 × 0.01 = 0.1.
+        var v = Self.funded([1, 2, 9], "1000")
+        var ev = EventBuffer()
+        _ = PV.keeper(&v, 9)
+        PV.oracle(&v, "100", at: 0, events: &ev)
+        PV.openLong(&v, taker: 1, maker: 2, "10", at: "100.05", ids: (1, 2))
+        PV.oracle(&v, "100", at: 0, events: &ev)
+        v.setExternalFundingRate(market: 0, FundingRate("0.0001")!)
+        ev.removeAll()
+        PV.oracle(&v, "100", at: Self.hour, events: &ev)
+        #expect(PV.fundingEvents(ev).map(\.rate) == [100_000])
+        #expect(v.markets[0].pendingFunding(PV.a(1)) == 100_000)
+        #expect(v.markets[0].funding.externalRate == nil)
+        // The next period goes back to the premium (mark 100.05 − oracle 100 all period: 0.05%,
+        // clamped to maxRate 0.1%: stays 0.05% = 500_000).
+        ev.removeAll()
+        PV.oracle(&v, "100", at: 2 * Self.hour, events: &ev)
+        #expect(PV.fundingEvents(ev).map(\.rate) == [500_000])
+        // A given rate beyond maxRate (0.1%) is clamped: 0.5% → 1_000_000.
+        v.setExternalFundingRate(market: 0, FundingRate("-0.005")!)
+        ev.removeAll()
+        PV.oracle(&v, "100", at: 3 * Self.hour, events: &ev)
+        #expect(PV.fundingEvents(ev).map(\.rate) == [-1_000_000])
+        PV.checkConservation(v)
+    }
+
     @Test func rateIsClampedBothWays() {
         for (price, expectedRate) in [("101", Int64(1_000_000)), ("98", Int64(-1_000_000))] {
             var v = Self.funded([1, 2])

@@ -44,6 +44,12 @@ struct BacktestGoldenTests {
         var differences: [String] = []
         Self.compare(expected, actual, "", &differences)
         #expect(differences.isEmpty, "\(name): \(differences.prefix(10).joined(separator: "; "))")
+        // With several strategies, the allocation risk (covariance of the strategies' returns on
+        // BLAS, weighted by the allocations) agrees with the vault's own volatility (the vault is
+        // idle cash plus the strategies) to within 5%.
+        if let p = BacktestReport.portfolio(result) {
+            #expect(abs(p.volatility - result.metrics.volatility) <= 0.05 * result.metrics.volatility, "\(p.volatility) vs \(result.metrics.volatility)")
+        }
         // The run did something: strategies traded and every file row was read.
         #expect(result.fills.count > 0)
         #expect(result.readStatistics.allSatisfy { $0.rows > 0 })

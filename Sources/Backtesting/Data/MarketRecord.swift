@@ -1,15 +1,5 @@
 import MarketCore
 
-/// A funding rate per funding period, scale 1e9 (DESIGN §3): `0.0001` (0.01%) is `raw == 100_000`.
-///
-/// Exchanges print funding rates with up to 8 decimals (`0.00010000`); the extra digit of scale keeps
-/// every published rate exact. Negative rates (shorts pay longs) are allowed.
-public struct FundingRate: FixedPoint {
-    public static let decimals = 9
-    public var raw: Int64
-    @inlinable public init(raw: Int64) { self.raw = raw }
-}
-
 /// One row of market data, as a value. Which file format it came from does not matter once read.
 public enum MarketRecord: Sendable, Hashable {
     /// A trade; `side` is the taker's (aggressor's) side.

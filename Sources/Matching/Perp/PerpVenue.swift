@@ -304,6 +304,12 @@ public struct PerpVenue: Sendable {
         afterMatching(market: market, from: start, events: &events)
     }
 
+    /// Sets the rate market `market`'s next funding update applies instead of its premium rate
+    /// (``MatchingEngine/setExternalFundingRate(_:)``).
+    public mutating func setExternalFundingRate(market: Int, _ rate: FundingRate) {
+        markets[market].setExternalFundingRate(rate)
+    }
+
     /// Registers JIT provider `provider` to quote for `account` (one account per provider). A
     /// quote from an unregistered provider, or for another account, is dropped at the venue.
     public mutating func registerProvider(_ provider: ProviderId, account: AccountId) -> VenueError? {
