@@ -70,6 +70,8 @@ public struct BacktestConfig: Sendable {
     public var readOptions: ReadOptions
     /// Order latency (``RuntimeConfig/orderLatencyMs``).
     public var orderLatencyMs: Int64 = 0
+    /// Feed latency (``RuntimeConfig/feedLatencyMs``).
+    public var feedLatencyMs: Int64 = 0
 
     public init(name: String, market: MarketSpec, data: [DataSource], flowShare: Ppm = Ppm(raw: 100_000),
                 oracleIntervalMs: Int64 = 100, referenceHalfSpread: Price = Price(raw: 10_000), candleVolumeIsQuote: Bool = false,
@@ -176,7 +178,8 @@ public enum Backtest {
         } catch {
             throw BacktestError(error.description)
         }
-        var rt = StrategyRuntime(markets: [config.market], config: RuntimeConfig(seed: config.seed, orderLatencyMs: config.orderLatencyMs))
+        var rt = StrategyRuntime(markets: [config.market], config: RuntimeConfig(seed: config.seed, orderLatencyMs: config.orderLatencyMs,
+                                                                                   feedLatencyMs: config.feedLatencyMs))
         let tick = config.market.matching.tick.raw
         let step = config.market.matching.step.raw
 
@@ -419,7 +422,9 @@ public enum Backtest {
                 : "no depth file: the book holds only the strategies' orders, so a resting order is at the front of its level"),
             ("latency", (config.orderLatencyMs > 0
                 ? "order latency \(config.orderLatencyMs) ms: a strategy's order or cancel reaches the venue at the first input at or after its send time + \(config.orderLatencyMs) ms (a cancel in flight can still be filled); "
-                : "order latency 0 ms; ") + "JIT answers in the auction use each answer's own latency in auction steps; feed latency is not modelled (strategies see each input as it is applied); hedge legs fill after each strategy's hedge latency"),
+                : "order latency 0 ms; ") + (config.feedLatencyMs > 0
+                ? "feed latency \(config.feedLatencyMs) ms: market data (oracle, trades, book top, reference, funding) reaches the strategies at the first input at or after its time + \(config.feedLatencyMs) ms, their own fills and order events at once; "
+                : "feed latency 0 ms; ") + "JIT answers in the auction use each answer's own latency in auction steps; hedge legs fill after each strategy's hedge latency"),
             ("fees", "the market's fee schedule: taker fee, maker fee (negative = rebate)"),
             ("funding", config.data.contains { $0.role == .funding }
                 ? "each funding row sets the rate of the venue's next funding update (every \(config.market.matching.funding.periodMs / 1000) s, clamped to ±\(config.market.matching.funding.maxRate)); between rows the venue's own premium rate applies"

@@ -111,10 +111,16 @@ public struct RuntimeConfig: Sendable, Hashable {
     /// Order latency: a strategy's order or cancel reaches the venue at the first input at or after
     /// the time it was sent plus this many ms (0: at once). See docs/runtime.md, "Order latency".
     public var orderLatencyMs: Int64
+    /// Feed latency: market data (oracle, trades, book top, reference quotes, funding) reaches the
+    /// strategies at the first input at or after its time plus this many ms (0: at once). Their own
+    /// fills and order events are not delayed. See docs/runtime.md, "Feed latency".
+    public var feedLatencyMs: Int64
 
     public init(markIntervalMs: Int64 = 1_000, crystallizeIntervalMs: Int64 = 0, keeperStake: Amount = Amount(raw: 100_000_000),
-                flowCollateral: Amount = Amount(raw: 100_000_000_000_000_000), seed: UInt64 = 1, orderLatencyMs: Int64 = 0) {
+                flowCollateral: Amount = Amount(raw: 100_000_000_000_000_000), seed: UInt64 = 1, orderLatencyMs: Int64 = 0,
+                feedLatencyMs: Int64 = 0) {
         self.orderLatencyMs = Swift.max(0, orderLatencyMs)
+        self.feedLatencyMs = Swift.max(0, feedLatencyMs)
         self.markIntervalMs = markIntervalMs
         self.crystallizeIntervalMs = crystallizeIntervalMs
         self.keeperStake = keeperStake

@@ -91,11 +91,7 @@ extension StrategyRuntime {
             case .breakerReset, .resumed:
                 resumeIfClear(&out)
             case .funding(let rate, _, let mark, let oracle, let ts):
-                for i in slots.indices where slots[i].market == m {
-                    slots[i].context.fundingRate = rate
-                    refresh(i)
-                    deliver(i, .funding(rate: rate, mark: mark, oracle: oracle, ts), &out)
-                }
+                publish(m, .funding(rate: rate, mark: mark, oracle: oracle, ts), &out)
             case .liquidation(let l):
                 for i in slots.indices where slots[i].account == l.account && slots[i].market == m {
                     slots[i].position -= l.size.raw
@@ -168,9 +164,48 @@ extension StrategyRuntime {
             let own = OwnFill(key: key, kind: .taker, side: f.takerSide, price: f.price, size: f.size, fee: f.takerFee, time: f.time)
             call(i, &out) { b, c, o in b.onFill(own, c, &o) }
         }
-        for i in slots.indices where slots[i].market == m {
-            slots[i].context.lastTrade = f.price
-            deliver(i, .trade(price: f.price, size: f.size, takerSide: f.takerSide, f.time), &out)
+        publish(m, .trade(price: f.price, size: f.size, takerSide: f.takerSide, f.time), &out)
+    }
+
+    /// Market data for the strategies of market `m` (nil: every strategy): heard at once, or after
+    /// the feed latency. `lastValid`: with an oracle, the venue's last valid oracle at that time.
+    mutating func publish(_ m: Int?, _ data: MarketData, lastValid: Price? = nil, _ out: inout RuntimeEvents) {
+        if config.feedLatencyMs > 0 {
+            feed.append((now + config.feedLatencyMs, m, data, lastValid))
+            return
+        }
+        hear(m, data, lastValid, &out)
+    }
+
+    /// The strategies of market `m` (nil: all) take `data` into their context, then hear it.
+    mutating func hear(_ m: Int?, _ data: MarketData, _ lastValid: Price?, _ out: inout RuntimeEvents) {
+        for i in slots.indices where m == nil || slots[i].market == m! {
+            switch data {
+            case .oracle(let price, let confidence, let status, _):
+                slots[i].context.oracle = price
+                slots[i].context.oracleConfidence = confidence
+                slots[i].context.oracleStatus = status
+                if let lastValid { slots[i].context.lastValidOracle = lastValid }
+                refresh(i)
+            case .trade(let price, _, _, _):
+                slots[i].context.lastTrade = price
+            case .top(let t):
+                slots[i].context.top = t
+            case .reference(let q):
+                if q.source == 0 { slots[i].context.reference = q }
+            case .funding(let rate, _, _, _):
+                slots[i].context.fundingRate = rate
+                refresh(i)
+            }
+            deliver(i, data, &out)
+        }
+    }
+
+    /// Delivers the market data whose feed latency has passed, oldest first.
+    mutating func hearFeed(_ out: inout RuntimeEvents) {
+        while let first = feed.first, first.due <= now {
+            feed.removeFirst()
+            hear(first.market, first.data, first.lastValid, &out)
         }
     }
 
@@ -186,10 +221,7 @@ extension StrategyRuntime {
                 guard t != tops[m] else { continue }
                 tops[m] = t
                 changed = true
-                for i in slots.indices where slots[i].market == m {
-                    slots[i].context.top = t
-                    deliver(i, .top(t), &out)
-                }
+                publish(m, .top(t), &out)
             }
             if !changed { break }
         }

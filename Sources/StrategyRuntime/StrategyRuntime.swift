@@ -66,6 +66,8 @@ public struct StrategyRuntime {
     var externalIds: [UInt32: ExternalLevel] = [:]
     /// Strategies' requests on their way to the venue (order latency), oldest first.
     var pending = ContiguousArray<PendingRequest>()
+    /// Market data on its way to the strategies (feed latency), oldest first.
+    var feed = ContiguousArray<(due: Int64, market: Int?, data: MarketData, lastValid: Price?)>()
     /// Depth updates that could not rest as asked (off the tick or step, or crossing the other side).
     public internal(set) var externalSkipped = 0
 
@@ -194,6 +196,7 @@ public struct StrategyRuntime {
         venue.advance(to: time, events: &out.market)
         route(from: start, &out)
         sendPending(&out)
+        hearFeed(&out)
         fireTimers(&out)
         fillHedges(&out)
         performJobs(&out)
@@ -204,20 +207,10 @@ public struct StrategyRuntime {
             route(from: s, &out)
             let status = venue.markets[m].oracleStatus
             let valid = Price(raw: venue.markets[m].oracle.lastValidPrice)
-            for i in slots.indices where slots[i].market == m {
-                slots[i].context.oracle = price
-                slots[i].context.oracleConfidence = confidence
-                slots[i].context.oracleStatus = status
-                slots[i].context.lastValidOracle = valid
-                refresh(i)
-                deliver(i, .oracle(price: price, confidence: confidence, status: status, time), &out)
-            }
+            publish(m, .oracle(price: price, confidence: confidence, status: status, time), lastValid: valid, &out)
         case .reference(let q):
             // Every source reaches every strategy; the context keeps source 0 (the hedge venue's quote).
-            for i in slots.indices {
-                if q.source == 0 { slots[i].context.reference = q }
-                deliver(i, .reference(q), &out)
-            }
+            publish(nil, .reference(q), &out)
             fillHedges(&out)
         case .taker(let m, let side, let size, let limit):
             let id = allocateId(owner: 0)

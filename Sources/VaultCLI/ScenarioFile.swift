@@ -75,9 +75,10 @@ enum ScenarioFile {
         }
         let sampling = try f.optionalInt("samplingIntervalSeconds", in: 1...31_536_000) ?? 1
         let seed = try f.optionalInt("seed", in: 0...Int64.max) ?? 1
-        var orderLatency: Int64 = 0
+        var orderLatency: Int64 = 0, feedLatency: Int64 = 0
         if var l = try f.nested("latency") {
             orderLatency = try l.optionalInt("orderMs", in: 0...60_000) ?? 0
+            feedLatency = try l.optionalInt("feedMs", in: 0...60_000) ?? 0
             try l.rejectUnknown()
         }
 
@@ -132,6 +133,7 @@ enum ScenarioFile {
                                     samplingIntervalSeconds: sampling, seed: UInt64(seed), manager: manager, terms: terms,
                                     deposits: deposits, strategies: strategies, readOptions: ReadOptions(skipBadRows: skipBadRows))
         config.orderLatencyMs = orderLatency
+        config.feedLatencyMs = feedLatency
         return config
     }
 }

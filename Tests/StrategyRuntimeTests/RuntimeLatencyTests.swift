@@ -28,6 +28,40 @@ struct RuntimeLatencyTests {
         mutating func update(_ p: ParameterSet, _ c: StrategyContext, _ o: inout Intents) {}
     }
 
+    /// Records the oracle prices and trades it hears, with the time it heard them.
+    struct Listener: Strategy {
+        static let descriptor = StrategyDescriptor(name: "test-listener", summary: "records market data", parameters: [])
+        var heard: [(data: MarketData, at: Int64, contextOracle: Price)] = []
+        init(parameters: ParameterSet, market: MarketInfo) {}
+        mutating func start(_ c: StrategyContext, _ o: inout Intents) {}
+        mutating func onMarketData(_ d: MarketData, _ c: StrategyContext, _ o: inout Intents) {
+            heard.append((d, c.time.milliseconds - RB.t0, c.oracle))
+        }
+        mutating func update(_ p: ParameterSet, _ c: StrategyContext, _ o: inout Intents) {}
+    }
+
+    @Test func marketDataArrivesAfterTheFeedLatency() {
+        var rt = StrategyRuntime(markets: [RT.btcSpec()], config: RuntimeConfig(markIntervalMs: 1_000, feedLatencyMs: 10))
+        let v = try! rt.addVault(terms: VaultTerms(), manager: "mgr", at: RB.ts(0))
+        _ = try! rt.addStrategy(Listener.self, parameters: Listener.descriptor.defaults,
+                                placement: StrategyPlacement(name: "s0", vault: v, allocation: .zero))
+        var out = RuntimeEvents()
+        rt.start(at: RB.ts(0), into: &out)
+        _ = RB.run(&rt, 0, .oracle(market: 0, price: RB.p("60000"), confidence: RB.p("6")))
+        _ = RB.run(&rt, 5, .oracle(market: 0, price: RB.p("60100"), confidence: RB.p("6")))
+        // At t0+5 nothing has arrived: the context still has no oracle.
+        #expect((rt.strategy(0) as! Listener).heard.isEmpty)
+        #expect(rt.context(0).oracle == .zero)
+        _ = RB.run(&rt, 10, .tick)   // the t0+0 update arrives (due t0+10), not the t0+5 one
+        #expect((rt.strategy(0) as! Listener).heard.map(\.at) == [10])
+        #expect(rt.context(0).oracle == RB.p("60000") && rt.context(0).lastValidOracle == RB.p("60000"))
+        _ = RB.run(&rt, 40, .tick)   // the t0+5 update (due t0+15) arrives at the next input
+        let heard = (rt.strategy(0) as! Listener).heard
+        #expect(heard.map(\.at) == [10, 40])
+        #expect(heard.map(\.contextOracle) == [RB.p("60000"), RB.p("60100")])
+        if case .oracle(_, _, _, let t) = heard[1].data { #expect(t == RB.ts(5)) } else { Issue.record("expected an oracle") }
+    }
+
     /// RB.make with an order latency.
     static func make(latency: Int64) -> StrategyRuntime {
         var rt = StrategyRuntime(markets: [RT.btcSpec()], config: RuntimeConfig(markIntervalMs: 1_000, orderLatencyMs: latency))
