@@ -12,7 +12,7 @@ extension StrategyRuntime {
     ///   replaces per second ≤ `maxOrdersPerSecond`; unless reduce-only, the worst case on the
     ///   order's side (position + open orders on that side + size, signed) ≤ `maxPosition` and that
     ///   worst case × price ≤ `maxNotional` — judged on what the strategy saw, then cut to the room
-    ///   left once fills not routed yet count (see ``gate(_:_:replacing:)``).
+    ///   left once fills not routed yet count (see ``gate(_:_:)``).
     /// - `cancel` of a key that is not open is ignored (the order may have just filled).
     /// - `hedge`: size positive and within bounds, latency ≥ 0, fee within 0…100%.
     ///
@@ -26,7 +26,8 @@ extension StrategyRuntime {
         defer {
             deferRouting = outer
             if !outer { route(from: cursor, &out) }
-            // Orders the gate dropped (see `gate`) are reported once the batch's events are routed.
+            // Orders the gate dropped (see `gate`) are reported after the batch (when the batch runs
+            // inside routing, before routing reaches the batch's own events).
             while !slots[i].dropped.isEmpty && slots[i].isActive {
                 let (key, size) = slots[i].dropped.removeFirst()
                 let done = OrderDone(key: key, reason: .refusedByGate, remaining: size, time: Timestamp(milliseconds: now))
@@ -39,20 +40,21 @@ extension StrategyRuntime {
             switch intent {
             case .place(let order):
                 let size: Quantity
-                switch gate(i, order, replacing: nil) {
+                switch gate(i, order) {
                 case .stop(let reason): return stop(i, reason, &out)
                 case .pass(let s): size = s
                 }
                 place(i, order, size: size, &out)
             case .replace(let key, let order):
-                let old = slots[i].orderIndex(key)
+                // The old order is cancelled first, so whatever of it the venue filled before the
+                // cancel (not routed yet, or with latency still fillable) counts as in flight below.
+                if let k = slots[i].orderIndex(key) { cancel(i, slots[i].orders[k].id, &out) }
+                guard slots[i].isActive else { return }
                 let size: Quantity
-                switch gate(i, order, replacing: old) {
+                switch gate(i, order) {
                 case .stop(let reason): return stop(i, reason, &out)
                 case .pass(let s): size = s
                 }
-                if let k = old { cancel(i, slots[i].orders[k].id, &out) }
-                guard slots[i].isActive else { return }
                 place(i, order, size: size, &out)
             case .cancel(let key):
                 if let k = slots[i].orderIndex(key) { cancel(i, slots[i].orders[k].id, &out) }
@@ -76,11 +78,10 @@ extension StrategyRuntime {
     }
 
     /// The gate's verdict on an order: stop the strategy, or pass it with the size it may rest
-    /// with (the size asked for, or less: see ``gate(_:_:replacing:)``; zero: dropped).
+    /// with (the size asked for, or less: see ``gate(_:_:)``; zero: dropped).
     enum GateVerdict { case stop(StopReason), pass(Quantity) }
 
-    /// The gate on `order` for strategy `i`. `replacing`: the index of the open order a replace
-    /// cancels first (its size no longer counts).
+    /// The gate on `order` for strategy `i` (a replace has cancelled its old order before).
     ///
     /// The position and notional limits are judged on what the strategy saw: a cancel it asked
     /// for frees its order's whole size. The venue may have filled part of such an order before the
@@ -88,9 +89,9 @@ extension StrategyRuntime {
     /// the first fill); those fills count once known, so the order is then cut to the room left
     /// (down to the step; below the minimum size it is dropped and reported back as
     /// `refusedByGate`) instead of stopping a strategy for news it could not see.
-    func gate(_ i: Int, _ order: StrategyOrder, replacing: Int?) -> GateVerdict {
+    func gate(_ i: Int, _ order: StrategyOrder) -> GateVerdict {
         let s = slots[i]
-        if let k = s.orderIndex(order.key), k != replacing {
+        if s.orderIndex(order.key) != nil {
             return .stop(.invalidIntent("order key \(order.key) is already open"))
         }
         let isMarket = order.type == .market
@@ -100,14 +101,16 @@ extension StrategyRuntime {
         guard isMarket ? order.price.raw >= 0 : order.price.raw > 0, order.price.raw <= Bounds.maxPrice.raw else {
             return .stop(.invalidIntent("price \(order.price) outside 0...\(Bounds.maxPrice)"))
         }
-        let open = s.orders.count - (replacing == nil ? 0 : 1)
+        // Open orders as the strategy sees them: not those whose cancel is on its way.
+        var open = 0
+        for o in s.orders where !o.cancelRequested { open += 1 }
         if open + 1 > s.context.limits.maxOpenOrders { return .stop(.maxOpenOrders) }
         let windowCount = now - s.rateWindow >= 1_000 ? 0 : s.rateCount
         if windowCount + 1 > s.context.limits.maxOrdersPerSecond { return .stop(.maxOrderRate) }
         guard !order.reduceOnly else { return .pass(order.size) }
         // Open orders on the order's side (not reduce-only), and the part of them whose cancel is in flight.
         var sideOpen: Int64 = 0, inFlight: Int64 = 0
-        for (k, o) in s.context.openOrders.enumerated() where o.side == order.side && !s.orders[k].reduceOnly && k != replacing {
+        for (k, o) in s.context.openOrders.enumerated() where o.side == order.side && !s.orders[k].reduceOnly {
             sideOpen += o.remaining.raw
             if s.orders[k].cancelRequested { inFlight += o.remaining.raw }
         }
@@ -200,6 +203,10 @@ extension StrategyRuntime {
             case .place(let request):
                 placeWithPool(market: first.market, request, &out)
             case .cancel(let id):
+                // Only if the id still names that strategy's order whose cancel this is (an id is
+                // reused once its order is done: a stale cancel must not reach the next order).
+                guard owner(of: id) == first.strategy, let k = slots[first.strategy].orderIndex(id: id),
+                      slots[first.strategy].orders[k].cancelRequested else { continue }
                 let s = out.market.count
                 venue.cancel(market: first.market, id, account: slots[first.strategy].account, at: Timestamp(milliseconds: now), events: &out.market)
                 route(from: s, &out)

@@ -324,6 +324,11 @@ public struct StrategyRuntime {
         guard i < owners.count else { return }
         owners[i] = 0
         releasedIds.append(id.raw)
+        // A cancel still on its way for this id is moot (its order is done), and must not reach
+        // the order that reuses the id.
+        if !pending.isEmpty {
+            pending.removeAll { if case .cancel(let c) = $0.kind { return c == id } else { return false } }
+        }
     }
 
     /// The strategy that owns venue order `id`, if any.

@@ -125,3 +125,107 @@ struct RuntimeLatencyTests {
         #expect(rt.context(0).openOrders.isEmpty)
     }
 }
+
+/// Regressions from review: a replace after unrouted fills, a stale cancel and a reused id, a
+/// depth cut below the minimum size.
+struct RuntimeReviewRegressionTests {
+    /// Bids A (key 1, 0.05 at 59,990) and B (key 2, 0.05 at 59,980) at start; when A fills, it
+    /// replaces B by C (key 3, 0.05 at 59,970).
+    struct Ladder: Strategy {
+        static let descriptor = StrategyDescriptor(name: "test-ladder", summary: "two bids, a replace on a fill", parameters: [])
+        var done: [OrderDone] = []
+        var replaced = false
+        init(parameters: ParameterSet, market: MarketInfo) {}
+        mutating func start(_ c: StrategyContext, _ o: inout Intents) {
+            o.place(StrategyOrder(key: 1, side: .buy, price: RB.p("59990"), size: RB.q("0.05")))
+            o.place(StrategyOrder(key: 2, side: .buy, price: RB.p("59980"), size: RB.q("0.05")))
+        }
+        mutating func onFill(_ f: OwnFill, _ c: StrategyContext, _ o: inout Intents) {
+            guard f.key == 1, !replaced else { return }
+            replaced = true
+            o.replace(2, with: StrategyOrder(key: 3, side: .buy, price: RB.p("59970"), size: RB.q("0.05")))
+        }
+        mutating func onOrderDone(_ d: OrderDone, _ c: StrategyContext, _ o: inout Intents) { done.append(d) }
+        mutating func onMarketData(_ d: MarketData, _ c: StrategyContext, _ o: inout Intents) {}
+        mutating func update(_ p: ParameterSet, _ c: StrategyContext, _ o: inout Intents) {}
+    }
+
+    @Test func aReplaceCountsTheOldOrdersUnroutedFills() {
+        // Max position 0.1. A taker sells 0.1 down to 59,980: it fills A, then B, in one go. When
+        // A's fill is routed (position 0.05), the strategy replaces B — but B has filled already
+        // (not routed). Counting it, the room is 0.1 − 0.05 − 0.05 = 0: C is dropped and reported
+        // (refusedByGate); the strategy is not stopped; position 0.1, nothing open.
+        var m = RB.Member(type: Ladder.self, parameters: Ladder.descriptor.defaults, allocation: 1_000_000)
+        m.limits = RiskLimits(maxPosition: RB.q("0.1"))
+        var (rt, _) = RB.make([m])
+        let account = rt.report(0).account
+        _ = RB.run(&rt, 1, .taker(market: 0, side: .sell, size: RB.q("0.1"), limit: RB.p("59980")))
+        #expect(rt.report(0).state == .running)
+        #expect(rt.venue.position(account, market: 0).base == RB.q("0.1"))
+        #expect(rt.venue.orders(of: account, market: 0).isEmpty)
+        #expect(rt.context(0).openOrders.isEmpty)
+        let done = (rt.strategy(0) as! Ladder).done
+        #expect(done.map(\.key) == [3] && done.first?.reason == .refusedByGate)
+    }
+
+    /// Timers: 1 at t0+2 bids A (key 1, 0.1 at 59,990); 2 at t0+15 cancels it; 3 at t0+21 bids B (key 2, 0.1 at 59,980).
+    struct Reuser: Strategy {
+        static let descriptor = StrategyDescriptor(name: "test-reuser", summary: "bid, cancel, bid", parameters: [])
+        var done: [OrderDone] = []
+        init(parameters: ParameterSet, market: MarketInfo) {}
+        mutating func start(_ c: StrategyContext, _ o: inout Intents) {
+            o.setTimer(1, at: RB.ts(2)); o.setTimer(2, at: RB.ts(15)); o.setTimer(3, at: RB.ts(21))
+        }
+        mutating func onTimer(_ id: UInt32, _ c: StrategyContext, _ o: inout Intents) {
+            if id == 1 { o.place(StrategyOrder(key: 1, side: .buy, price: RB.p("59990"), size: RB.q("0.1"))) }
+            if id == 2 { o.cancel(1) }
+            if id == 3 { o.place(StrategyOrder(key: 2, side: .buy, price: RB.p("59980"), size: RB.q("0.1"))) }
+        }
+        mutating func onOrderDone(_ d: OrderDone, _ c: StrategyContext, _ o: inout Intents) { done.append(d) }
+        mutating func onMarketData(_ d: MarketData, _ c: StrategyContext, _ o: inout Intents) {}
+        mutating func update(_ p: ParameterSet, _ c: StrategyContext, _ o: inout Intents) {}
+    }
+
+    @Test func aStaleCancelNeverReachesTheOrderThatReusesTheId() {
+        // Latency 10. A is sent at 2 (rests at 12); its cancel is sent at 15 (due 25); a taker fills
+        // A whole at 20 (its id is free from the next input); B is sent at 21 and may get that id.
+        // The stale cancel is dropped with the id: B rests at 31 and stays open, unreported.
+        var rt = StrategyRuntime(markets: [RT.btcSpec()], config: RuntimeConfig(markIntervalMs: 1_000, orderLatencyMs: 10))
+        let v = try! rt.addVault(terms: VaultTerms(), manager: "mgr", at: RB.ts(0))
+        _ = try! rt.addStrategy(Reuser.self, parameters: Reuser.descriptor.defaults,
+                                placement: StrategyPlacement(name: "s0", vault: v, allocation: Ppm.one))
+        var out = RuntimeEvents()
+        rt.handle(.oracle(market: 0, price: RB.p("60000"), confidence: RB.p("6")), at: RB.ts(0), into: &out)
+        rt.handle(.vault(0, .deposit(depositor: "alice", amount: RB.a("10000"))), at: RB.ts(0), into: &out)
+        rt.start(at: RB.ts(0), into: &out)
+        let account = rt.report(0).account
+        for (ms, input) in [(Int64(2), RuntimeInput.tick), (12, .tick), (15, .tick),
+                            (20, .taker(market: 0, side: .sell, size: RB.q("0.1"), limit: RB.p("59990"))),
+                            (21, .tick), (25, .tick), (31, .tick), (40, .tick)] {
+            _ = RB.run(&rt, ms, input)
+        }
+        #expect(rt.venue.position(account, market: 0).base == RB.q("0.1"))
+        #expect(rt.venue.orders(of: account, market: 0).map(\.remaining) == [RB.q("0.1")])
+        #expect(rt.context(0).openOrders.map(\.key) == [2])
+        #expect((rt.strategy(0) as! Reuser).done.isEmpty)
+    }
+
+    @Test func aDepthCutBelowTheMinimumSizeTakesTheWholeOrder() {
+        // Step 0.001, minimum size 0.005. External 0.01 → 0.007 (a cut, kept priority) → 0.003: a
+        // cut would leave 0.003 < 0.005, so the order goes, and 0.003 cannot rest (below the
+        // minimum): skipped. The venue and the runtime agree: nothing rests.
+        var spec = RT.btcSpec()
+        spec.matching.minSize = RB.q("0.005")
+        var rt = StrategyRuntime(markets: [spec])
+        var out = RuntimeEvents()
+        rt.handle(.oracle(market: 0, price: RB.p("60000"), confidence: RB.p("6")), at: RB.ts(0), into: &out)
+        let level = { (size: String) in RuntimeInput.depth(market: 0, side: .buy, price: RB.p("59990"), size: RB.q(size)) }
+        _ = RB.run(&rt, 1, level("0.01"))
+        _ = RB.run(&rt, 2, level("0.007"))
+        #expect(rt.venue.orders(of: AccountId(2), market: 0).map(\.remaining) == [RB.q("0.007")])
+        _ = RB.run(&rt, 3, level("0.003"))
+        #expect(rt.venue.orders(of: AccountId(2), market: 0).isEmpty)
+        #expect(rt.externalSize(market: 0, side: .buy, price: RB.p("59990")) == .zero)
+        #expect(rt.externalSkipped == 1)
+    }
+}
