@@ -192,7 +192,7 @@ public enum Backtest {
         var fills: [FillRow] = []
         var chartFills: [FillRow] = []
         var chartStride = 1, fillIndex = 0
-        var lastOracle: [Int: Int64] = [:]
+        var lastOracle = [Int64?](repeating: nil, count: config.data.count)  // per source
         var nav = Amount.zero
         var nextSample: Int64 = 0
         let interval = config.samplingIntervalSeconds * 1_000
@@ -350,7 +350,7 @@ public enum Backtest {
                 feed(.oracle(market: 0, price: price, confidence: Price(raw: tick)), t)
             case (.flow, .trade(let price, let size, let side)):
                 // Down to the step: the venue never sees more flow than the share allows.
-                let share = Int64((Int128(size.raw) * Int128(config.flowShare.raw) / Int128(Ppm.scale))) / step * step
+                let share = mulDiv(size.raw, config.flowShare.raw, Ppm.scale, .down) / step * step
                 guard share > 0 else { break }
                 // With the external book in the venue a taker goes no further than the trade did.
                 feed(.taker(market: 0, side: side, size: Quantity(raw: share), limit: hasDepth ? price : .zero), t)
@@ -443,7 +443,7 @@ public enum Backtest {
                               model: model)
     }
 
-    static func throttle(_ last: inout [Int: Int64], _ source: Int, _ t: Timestamp, _ interval: Int64) -> Bool {
+    static func throttle(_ last: inout [Int64?], _ source: Int, _ t: Timestamp, _ interval: Int64) -> Bool {
         if let l = last[source], t.milliseconds - l < interval { return false }
         last[source] = t.milliseconds
         return true

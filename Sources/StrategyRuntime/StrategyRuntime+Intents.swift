@@ -123,8 +123,9 @@ extension StrategyRuntime {
         let seen = before - inFlight + order.size.raw
         if seen > maxPosition { return .stop(.maxPosition) }
         if Int128(seen) * Int128(price) / Int128(Quantity.scale) > maxNotional { return .stop(.maxNotional) }
-        // With the in-flight fills counted: the room under both limits.
-        var room = Int128(maxPosition) - Int128(before)
+        // With the in-flight fills counted: the room under both limits (the position's is the
+        // one rule `Slot.room`, which JIT answers are cut to as well).
+        var room = Int128(s.room(order.side))
         if price > 0 { room = Swift.min(room, maxNotional * Int128(Quantity.scale) / Int128(price) - Int128(before)) }
         if room >= Int128(order.size.raw) { return .pass(order.size) }
         let cut = s.context.market.rounded(Quantity(raw: Int64(Swift.max(0, room))))
