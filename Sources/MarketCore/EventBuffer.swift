@@ -22,8 +22,21 @@ public struct EventBuffer: RandomAccessCollection, Sendable {
     /// The tag for events that belong to no single market.
     public static let venueWide: UInt16 = .max
 
-    @usableFromInline var storage: ContiguousArray<MarketEvent> = []
-    @usableFromInline var tags: ContiguousArray<EventTag> = []
+    /// One event and its tag, stored together so an append is one array write.
+    @usableFromInline struct Entry: Sendable {
+        @usableFromInline var event: MarketEvent
+        @usableFromInline var tag: EventTag
+        @inlinable init(event: MarketEvent, tag: EventTag) {
+            self.event = event
+            self.tag = tag
+        }
+    }
+
+    /// `entries[..<used]` are the buffer's events; slots past `used` are kept from earlier
+    /// commands (plain values, no references) and overwritten by the next appends, so clearing
+    /// is O(1) and steady-state appends neither allocate nor shift anything.
+    @usableFromInline var entries: ContiguousArray<Entry> = []
+    @usableFromInline var used: Int = 0
     /// The market the next appended events belong to (the engine sets it at each entry point).
     public var market: UInt16 = 0
     /// The sequence number the next appended event gets. A venue raises it to its own counter at
@@ -35,16 +48,23 @@ public struct EventBuffer: RandomAccessCollection, Sendable {
 
     public typealias Index = Int
     @inlinable public var startIndex: Int { 0 }
-    @inlinable public var endIndex: Int { storage.count }
-    @inlinable public subscript(i: Int) -> MarketEvent { storage[i] }
+    @inlinable public var endIndex: Int { used }
+    @inlinable public subscript(i: Int) -> MarketEvent {
+        precondition(i >= 0 && i < used, "event index out of range")
+        return entries[i].event
+    }
 
     /// The market and sequence number of event `i`.
-    @inlinable public func tag(at i: Int) -> EventTag { tags[i] }
+    @inlinable public func tag(at i: Int) -> EventTag {
+        precondition(i >= 0 && i < used, "event index out of range")
+        return entries[i].tag
+    }
 
     /// Appends `event`, tagged with ``market`` and the next sequence number.
     @inlinable public mutating func append(_ event: MarketEvent) {
-        storage.append(event)
-        tags.append(EventTag(market: market, sequence: nextSequence))
+        let entry = Entry(event: event, tag: EventTag(market: market, sequence: next))
+        if used < entries.count { entries[used] = entry } else { entries.append(entry) }
+        used &+= 1
         next &+= 1
     }
 
@@ -56,15 +76,14 @@ public struct EventBuffer: RandomAccessCollection, Sendable {
         self.market = m
     }
 
-    /// Empties the buffer; the sequence keeps counting.
+    /// Empties the buffer; the sequence keeps counting. Keeping capacity is O(1).
     @inlinable public mutating func removeAll(keepingCapacity keep: Bool = false) {
-        storage.removeAll(keepingCapacity: keep)
-        tags.removeAll(keepingCapacity: keep)
+        if !keep { entries = [] }
+        used = 0
     }
 
     @inlinable public mutating func reserveCapacity(_ n: Int) {
-        storage.reserveCapacity(n)
-        tags.reserveCapacity(n)
+        entries.reserveCapacity(n)
     }
 
     /// Continues numbering from `next` if that is ahead of this buffer (a venue's counter).

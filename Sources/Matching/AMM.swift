@@ -81,6 +81,13 @@ public struct DAMM: Sendable {
     var lastConfidence: Int64 = 0
     var valueAtKReview: Int64 = 0
     var lastKReview: Int64 = .min
+    /// The prices the state above implies (``bestPrice(for:)`` and ``midPriceRaw``), recomputed
+    /// by ``refreshPrices()`` at the end of every mutation (`init`, ``execute(takerSide:qty:)``,
+    /// ``onOracle(price:confidence:time:feePool:)``): the taker path reads them many times per
+    /// order, and each costs 128-bit divisions.
+    var cachedAsk: Int64 = 0
+    var cachedBid: Int64 = 0
+    var cachedMid: Int64 = 0
 
     public init(config: AMMConfig) {
         self.config = config
@@ -88,6 +95,15 @@ public struct DAMM: Sendable {
         quoteReserve = Int128(config.sqrtK.raw)
         askSpread = config.baseSpread.raw / 2
         bidSpread = config.baseSpread.raw - config.baseSpread.raw / 2
+        refreshPrices()
+    }
+
+    /// Recomputes the cached prices from the reserves, peg and spreads.
+    mutating func refreshPrices() {
+        cachedMid = isLive ? Int64(quoteReserve * Int128(peg) / baseReserve) : 0
+        let mid = quoteReserve * Int128(peg)
+        cachedAsk = Int64(mulDiv128(mulDiv128(mid, baseReserve, .up) * Int128(1_000_000 + askSpread), 1_000_000, .up))
+        cachedBid = Int64(mulDiv128(mulDiv128(mid, baseReserve, .down) * Int128(1_000_000 - bidSpread), 1_000_000, .down))
     }
 
     var k: Int128 { baseReserve * quoteReserve }
@@ -99,18 +115,14 @@ public struct DAMM: Sendable {
 
     /// The curve's mid price.
     public var midPrice: Price { Price(raw: midPriceRaw) }
-    var midPriceRaw: Int64 { isLive ? Int64(quoteReserve * Int128(peg) / baseReserve) : 0 }
+    /// `quote × peg / base`, toward zero (0 until the first valid oracle); cached.
+    var midPriceRaw: Int64 { cachedMid }
 
-    /// The marginal price a taker on `side` meets first: the ask for a buyer (rounded up), the bid for a seller (rounded down).
+    /// The marginal price a taker on `side` meets first: the ask for a buyer (rounded up), the
+    /// bid for a seller (rounded down): `ceil(ceil(Q × peg / B) × (1 + ask))` and
+    /// `floor(floor(Q × peg / B) × (1 − bid))`; cached (see ``refreshPrices()``).
     public func bestPrice(for takerSide: Side) -> Price {
-        let mid = quoteReserve * Int128(peg)
-        if takerSide == .buy {
-            let m = mulDiv128(mid, baseReserve, .up)
-            return Price(raw: Int64(mulDiv128(m * Int128(1_000_000 + askSpread), 1_000_000, .up)))
-        } else {
-            let m = mulDiv128(mid, baseReserve, .down)
-            return Price(raw: Int64(mulDiv128(m * Int128(1_000_000 - bidSpread), 1_000_000, .down)))
-        }
+        Price(raw: takerSide == .buy ? cachedAsk : cachedBid)
     }
 
     /// How much base a taker on `side` can trade before the marginal price passes `limit`,
@@ -163,6 +175,7 @@ public struct DAMM: Sendable {
             quoteReserve = q1
             base -= qty
             quote += Int64(cost)
+            refreshPrices()
             return Int64(cost)
         } else {
             let b1 = baseReserve + Int128(qty)
@@ -173,6 +186,7 @@ public struct DAMM: Sendable {
             quoteReserve = q1
             base += qty
             quote -= Int64(proceeds)
+            refreshPrices()
             return Int64(proceeds)
         }
     }
@@ -200,6 +214,7 @@ public struct DAMM: Sendable {
         }
         if time - lastKReview >= config.kIntervalMs { reviewK(oracle: price, time: time) }
         updateSpreads(oracle: price)
+        refreshPrices()
     }
 
     /// Moves the peg so the curve's mid equals the oracle. The cost to the AMM of the users'

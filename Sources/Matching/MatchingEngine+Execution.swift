@@ -38,21 +38,39 @@ struct PricePath {
         return side == .buy ? Swift.min(snapped, end) : Swift.max(snapped, end)
     }
 
-    /// The first step ≥ `from` at which the price accepts `level` (a buyer's price ≥ level,
-    /// a seller's ≤ level), or nil. The path is monotone, so a binary search.
-    func firstStep(from: Int32, accepting level: Int64) -> Int32? {
-        if from > steps || !accepts(price(at: steps), level) { return nil }
-        if accepts(price(at: from), level) { return from }
-        var lo = from + 1
-        var hi = steps
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if accepts(price(at: mid), level) { hi = mid } else { lo = mid + 1 }
-        }
-        return lo
-    }
-
     @inline(__always) func accepts(_ p: Int64, _ level: Int64) -> Bool { side == .buy ? p >= level : p <= level }
+
+    /// Writes ``price(at:)`` for every step `0...steps` into `out[0...steps]`, with one division
+    /// per step (the tick snap) instead of two: `|end − start| × s / steps` advances by the
+    /// quotient and remainder of `|end − start| / steps`, and its ceiling is the interpolation
+    /// rounded toward the end (up for a buyer's rising path, down for a seller's falling one).
+    /// Equal to ``price(at:)`` at every step (`AuctionPathTests`).
+    func fill(_ out: UnsafeMutableBufferPointer<Int64>) {
+        let n = Int(steps)
+        precondition(n >= 0 && out.count > n, "path buffer too small")
+        let a = side == .buy ? end - start : start - end  // ≥ 0: the path runs toward the end
+        guard n > 0, a >= 0, start >= 0, tick > 0 else {
+            for s in 0...n { out[s] = price(at: Int32(s)) }
+            return
+        }
+        let (aq, ar) = a.quotientAndRemainder(dividingBy: Int64(n))
+        var q: Int64 = 0  // a × s = q × n + r, 0 ≤ r < n
+        var r: Int64 = 0
+        for s in 0..<n {
+            let m = r > 0 ? q + 1 : q  // ceil(a × s / n)
+            if side == .buy {
+                let (pq, pr) = (start + m).quotientAndRemainder(dividingBy: tick)  // p ≥ 0
+                out[s] = Swift.min((pr > 0 ? pq + 1 : pq) * tick, end)  // snapped up
+            } else {
+                let pq = (start - m) / tick  // p ≥ end ≥ 0: truncation is the floor
+                out[s] = Swift.max(pq * tick, end)  // snapped down
+            }
+            q += aq
+            r += ar
+            if r >= Int64(n) { r -= Int64(n); q += 1 }
+        }
+        out[n] = end
+    }
 }
 
 extension MatchingEngine {
@@ -109,7 +127,7 @@ extension MatchingEngine {
     /// slots, and no other command interleaves with an auction.
     mutating func runAuction<P: JITProviderPool>(_ t: inout Taker, limit: Int64, providers: inout P,
                                                                   events: inout EventBuffer) {
-        let path = auctionPath(side: t.side, limit: limit)
+        let path = quotesReady ? currentPath : beginPath(side: t.side, limit: limit)
         let ts = Timestamp(milliseconds: now)
         events.append(.auctionStart(t.id, side: t.side, start: Price(raw: path.start), end: Price(raw: path.end), steps: path.steps, ts))
         if !quotesReady { rankQuotes(t, path: path, providers: &providers) }
@@ -117,7 +135,7 @@ extension MatchingEngine {
         var qi = 0
         var step: Int32 = 0
         while t.remaining > 0 && !t.stopped && !t.halted {
-            let p = path.price(at: step)
+            let p = stepPrice(path, step)
             sweep(&t, limit: p, step: step, useAMM: true, events: &events)
             while t.remaining > 0 && !t.stopped && !t.halted && qi < rankScratch.count && rankScratch[qi].step == step {
                 fillProvider(&t, rankScratch[qi].quote, price: p, step: step, events: &events)
@@ -127,10 +145,10 @@ extension MatchingEngine {
             // Jump to the next step at which something new can trade.
             var next = path.steps
             if qi < rankScratch.count { next = Swift.min(next, rankScratch[qi].step) }
-            if let best = book.best(t.side.opposite), let s = path.firstStep(from: step + 1, accepting: best.raw) {
+            if let best = book.best(t.side.opposite), let s = firstStep(path, from: step + 1, accepting: best.raw) {
                 next = Swift.min(next, s)
             }
-            if hasAMM, damm.isLive, let s = path.firstStep(from: step + 1, accepting: damm.bestPrice(for: t.side).raw) {
+            if hasAMM, damm.isLive, let s = firstStep(path, from: step + 1, accepting: damm.bestPrice(for: t.side).raw) {
                 next = Swift.min(next, s)
             }
             step = Swift.max(next, step + 1)
@@ -156,7 +174,62 @@ extension MatchingEngine {
         return side == .buy ? Swift.min(price, end) : Swift.max(price, end)
     }
 
-    func auctionPath(side: Side, limit: Int64) -> PricePath {
+    /// The price of `path` at `step`, computed once per auction (``beginPath(side:limit:)``
+    /// clears the memo): the auction and the quote ranking ask for the same steps many times.
+    mutating func stepPrice(_ path: PricePath, _ step: Int32) -> Int64 {
+        let i = Int(Swift.min(step, path.steps))
+        let cached = pathMemo[i]  // always set when steps ≤ 64 (filled at `beginPath`)
+        if cached >= 0 { return cached }
+        let p = path.price(at: step)
+        pathMemo[i] = p
+        return p
+    }
+
+    /// The first step ≥ `from` at which the path's price accepts `level` (a buyer's price ≥
+    /// level, a seller's ≤ level), or nil. The path is monotone, so a binary search.
+    mutating func firstStep(_ path: PricePath, from: Int32, accepting level: Int64) -> Int32? {
+        if path.steps <= 64 {
+            // Filled at `beginPath`: a search over the stored prices (first accepting index).
+            guard from <= path.steps else { return nil }
+            return pathMemo.withUnsafeBufferPointer { b -> Int32? in
+                var i = Int(from)
+                let n = Int(path.steps)
+                while i <= n {  // at most 65 entries, usually a few from `from`
+                    if path.accepts(b[i], level) { return Int32(i) }
+                    i &+= 1
+                }
+                return nil
+            }
+        }
+        if from > path.steps || !path.accepts(stepPrice(path, path.steps), level) { return nil }
+        if path.accepts(stepPrice(path, from), level) { return from }
+        var lo = from + 1
+        var hi = path.steps
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if path.accepts(stepPrice(path, mid), level) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+
+    /// The auction path for a taker (``auctionPath(side:limit:)``) with its price memo cleared.
+    mutating func beginPath(side: Side, limit: Int64) -> PricePath {
+        let path = auctionPath(side: side, limit: limit)
+        let n = Int(path.steps) + 1  // steps ≤ 1,000 (MarketConfig.validate)
+        if pathMemo.count < n { pathMemo.append(contentsOf: repeatElement(-1, count: n - pathMemo.count)) }
+        pathMemo.withUnsafeMutableBufferPointer { b in
+            if n <= 65 {
+                path.fill(b)  // short auctions (the usual ones): every step at once
+            } else {
+                for i in 0..<n { b[i] = -1 }  // long ones on demand: −1 marks "not computed" (prices are ≥ 0)
+            }
+        }
+        return path
+    }
+
+    /// Mutating only so the call from `beginPath` reads fields in place (a non-mutating call
+    /// copied the whole engine on every auction).
+    mutating func auctionPath(side: Side, limit: Int64) -> PricePath {
         let o = oracle.price
         let tick = tickRaw
         // Start at the oracle (or the limit, if that is better for the taker); end at the limit.
@@ -187,7 +260,7 @@ extension MatchingEngine {
             var q = q0
             q.maxSize = Quantity(raw: Swift.min(q.maxSize.raw, providerRoom(q.account, side: t.side.opposite)))
             guard q.account != t.account, q.maxSize.raw >= stepRaw, q.worstPrice.raw > 0 else { continue }
-            guard let s = path.firstStep(from: Swift.max(q.latency, 0), accepting: q.worstPrice.raw) else { continue }
+            guard let s = firstStep(path, from: Swift.max(q.latency, 0), accepting: q.worstPrice.raw) else { continue }
             let r = RankedQuote(quote: q, step: s, order: Int32(i))
             // Insertion sort: a handful of quotes.
             var j = rankScratch.count
@@ -339,8 +412,9 @@ extension MatchingEngine {
                                             impactReference: ammImpactReference) - slack, 0)
         }
         if auction {
-            let path = auctionPath(side: t.side, limit: limit)
+            let path = beginPath(side: t.side, limit: limit)
             rankQuotes(t, path: path, providers: &providers)
+            currentPath = path
             quotesReady = true  // the auction reuses these: each provider is asked once per order
             for r in rankScratch { total += r.quote.maxSize.raw - r.quote.maxSize.raw % stepRaw }
         }
@@ -382,12 +456,12 @@ extension MatchingEngine {
         feePool += net - toInsurance
         t.remaining -= qty
         t.filled += qty
-        let moved = oracle.mark != price
         oracle.mark = price
         oracle.markTime = now
         if notional >= impactNotionalRaw { funding.lastImpactTrade = price }  // only a trade of impact size marks funding
-        // The premium so far is integrated at its old value, then the new mark is recorded.
-        if moved { sampleIfMarkMoved() }
+        // The funding premium is sampled once, when the command ends (``sampleIfMarkMoved()``
+        // in `place` and `amend`, the only callers of `execute`): fills inside one command share
+        // its time, so samples between them would integrate over zero time and change nothing.
         if let b = config.breaker { breakers.observeVolume(qty, at: now, config: b, events: &events) }
         events.append(.fill(Fill(taker: t.id, takerAccount: t.account, takerSide: t.side, maker: maker, price: Price(raw: price),
                                  size: Quantity(raw: qty), notional: Amount(raw: notional), takerFee: Amount(raw: takerFee),

@@ -50,6 +50,10 @@ public struct MatchingEngine: Sendable {
     var rankScratch: ContiguousArray<RankedQuote> = []
     /// Set when a fill-or-kill check has already collected this order's JIT quotes.
     var quotesReady = false
+    /// The current auction's path prices, memoised per step (−1: not computed yet), and the path
+    /// a fill-or-kill check ranked quotes on (the auction then reuses both).
+    var pathMemo: ContiguousArray<Int64> = []
+    var currentPath = PricePath(start: 0, end: 0, steps: 0, side: .buy, tick: 1)
     /// The AMM mid (price raw) when the current taker order arrived.
     var ammImpactReference: Int64 = 0
 
@@ -70,6 +74,7 @@ public struct MatchingEngine: Sendable {
         self.damm = DAMM(config: config.amm ?? AMMConfig())
         quoteScratch.reserveCapacity(16)
         rankScratch.reserveCapacity(16)
+        pathMemo = ContiguousArray(repeating: -1, count: Int(config.auction.duration) + 1)
     }
 
     /// The state of `account` (zero if it never traded).

@@ -47,6 +47,9 @@ public struct PerpVenue: Sendable {
     let maxTakerFee: [Int64]
     /// Each market's auction end offset (a market order's worst price around the oracle).
     let endOffset: [Int64]
+    /// Each market's size step (raw): read per taker, and reading it through `markets[m]` copied
+    /// the whole engine out of the array.
+    let stepRaw: [Int64]
     /// Whether orders are checked against initial margin (off: a pure matching run without collateral).
     public var enforceMargin: Bool
     /// JIT providers and the one account each may quote for (``registerProvider(_:account:)``).
@@ -67,6 +70,7 @@ public struct PerpVenue: Sendable {
         self.risks = markets.map(\.risk)
         // The largest fee an order can pay, as taker or (positive) maker.
         self.endOffset = markets.map { $0.matching.auction.endOffset.raw }
+        self.stepRaw = markets.map { $0.matching.step.raw }
         self.maxTakerFee = markets.map { m in m.matching.fees.tiers.map { Swift.max($0.taker.raw, $0.maker.raw) }.max() ?? 0 }
         precondition(markets.allSatisfy { $0.risk.validate().isEmpty }, "invalid risk config")
         self.assets = assets
@@ -297,7 +301,7 @@ public struct PerpVenue: Sendable {
         } else {
             guards.removeAll(keepingCapacity: true)
         }
-        var checked = CheckedProviderPool(inner: providers, guards: guards, step: markets[market].stepRaw, enforceMargin: enforceMargin)
+        var checked = CheckedProviderPool(inner: providers, guards: guards, step: stepRaw[market], enforceMargin: enforceMargin)
         markets[market].place(request, at: time, providers: &checked, events: &events)
         providers = checked.inner
         guardScratch = checked.guards

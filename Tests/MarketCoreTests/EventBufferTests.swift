@@ -1,0 +1,34 @@
+import MarketCore
+import Testing
+
+/// The event buffer reuses its slots: `removeAll(keepingCapacity: true)` is O(1) and later
+/// appends overwrite the old entries. None of the old events may show through.
+@Suite struct EventBufferTests {
+    @Test func clearedSlotsNeverShowThroughAndSequencesRunOn() {
+        var b = EventBuffer()
+        let t = Timestamp(milliseconds: 5)
+        for i in 0..<10 { b.append(.accepted(OrderId(UInt32(i)), AccountId(1), t)) }
+        #expect(b.count == 10)
+        #expect(b.tag(at: 9).sequence == 10)
+        b.removeAll(keepingCapacity: true)
+        #expect(b.isEmpty)
+        #expect(Array(b).isEmpty)
+        b.market = 3
+        b.append(.rejected(OrderId(42), .unknownOrder, t))
+        b.append(.accepted(OrderId(43), AccountId(2), t), market: EventBuffer.venueWide)
+        #expect(b.count == 2)
+        #expect(b[0] == .rejected(OrderId(42), .unknownOrder, t))
+        #expect(b[1] == .accepted(OrderId(43), AccountId(2), t))
+        // Numbers run on across the clear; each event keeps the market it was appended under.
+        #expect(b.tag(at: 0) == EventTag(market: 3, sequence: 11))
+        #expect(b.tag(at: 1) == EventTag(market: EventBuffer.venueWide, sequence: 12))
+        #expect(b.map { $0 } == [.rejected(OrderId(42), .unknownOrder, t), .accepted(OrderId(43), AccountId(2), t)])
+        // Growing past the old peak appends; clearing without keeping capacity also empties it.
+        for i in 0..<20 { b.append(.accepted(OrderId(UInt32(100 + i)), AccountId(1), t)) }
+        #expect(b.count == 22)
+        #expect(b[21] == .accepted(OrderId(119), AccountId(1), t))
+        #expect(b.tag(at: 21).sequence == 32)
+        b.removeAll()
+        #expect(b.count == 0 && b.nextSequence == 33)
+    }
+}

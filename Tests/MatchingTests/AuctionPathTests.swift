@@ -1,0 +1,57 @@
+@testable import Matching
+import MarketCore
+import Testing
+
+/// The auction path filled step by step without a division per interpolation (`PricePath.fill`)
+/// equals the definition (`PricePath.price(at:)`: linear, rounded toward the end, snapped onto the
+/// tick toward the end, never past the end) at every step, for paths drawn at random.
+@Suite struct AuctionPathTests {
+    @Test func fillEqualsTheDefinitionAtEveryStep() {
+        var rng = SplitMix64(seed: 0xA0C7_10)
+        var checked = 0
+        for _ in 0..<20_000 {
+            let tick = [Int64(1), 7, 10, 1_000, 10_000, 123_457][Int(rng.next() % 6)]
+            let steps = Int32(1 + rng.next() % 70)
+            let side: Side = rng.next() & 1 == 0 ? .buy : .sell
+            // Start and end on the tick (as `auctionPath` makes them), start no worse for the taker.
+            let a = Int64(rng.next() % 2_000_000) * tick
+            let b = Int64(rng.next() % 2_000_000) * tick
+            let (start, end) = side == .buy ? (Swift.min(a, b), Swift.max(a, b)) : (Swift.max(a, b), Swift.min(a, b))
+            let path = PricePath(start: start, end: end, steps: steps, side: side, tick: tick)
+            var out = [Int64](repeating: -7, count: Int(steps) + 1)
+            out.withUnsafeMutableBufferPointer { path.fill($0) }
+            for s in 0...Int(steps) {
+                #expect(out[s] == path.price(at: Int32(s)), "step \(s) of \(path)")
+                checked += 1
+            }
+        }
+        #expect(checked > 20_000)
+    }
+
+    /// Starts off the tick (a limit inside the oracle): the definition still holds step by step.
+    @Test func offTickStartsAndHandWorkedPath() {
+        // Buyer from 100 to 131 over 4 steps, tick 10: raw 100, 107.75→108, 115.5→116, 123.25→124,
+        // then the end 131; snapped up onto the tick and capped at the end: 100, 110, 120, 130, 131.
+        let path = PricePath(start: 100, end: 131, steps: 4, side: .buy, tick: 10)
+        var out = [Int64](repeating: 0, count: 5)
+        out.withUnsafeMutableBufferPointer { path.fill($0) }
+        #expect(out == [100, 110, 120, 130, 131])
+        // Seller from 131 to 100: raw 131, 123.25→123, 115.5→115, 107.75→107, end 100;
+        // snapped down: 130, 120, 110, 100, 100.
+        let sell = PricePath(start: 131, end: 100, steps: 4, side: .sell, tick: 10)
+        out.withUnsafeMutableBufferPointer { sell.fill($0) }
+        #expect(out == [130, 120, 110, 100, 100])
+        var rng = SplitMix64(seed: 77)
+        for _ in 0..<5_000 {
+            let tick = Int64(1 + rng.next() % 50)
+            let steps = Int32(1 + rng.next() % 20)
+            let a = Int64(rng.next() % 100_000), b = Int64(rng.next() % 100_000)
+            let side: Side = rng.next() & 1 == 0 ? .buy : .sell
+            let (start, end) = side == .buy ? (Swift.min(a, b), Swift.max(a, b)) : (Swift.max(a, b), Swift.min(a, b))
+            let p = PricePath(start: start, end: end, steps: steps, side: side, tick: tick)
+            var o = [Int64](repeating: -1, count: Int(steps) + 1)
+            o.withUnsafeMutableBufferPointer { p.fill($0) }
+            #expect(o == (0...Int(steps)).map { p.price(at: Int32($0)) })
+        }
+    }
+}
