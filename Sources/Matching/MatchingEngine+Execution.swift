@@ -47,6 +47,8 @@ struct PricePath {
     /// Equal to ``price(at:)`` at every step (`AuctionPathTests`).
     func fill(_ out: UnsafeMutableBufferPointer<Int64>) {
         let n = Int(steps)
+        // Safe: every write below is to an index in 0...n, and this check holds them in bounds
+        // (an unchecked buffer in release builds; AuctionPathTests and the ASan run exercise it).
         precondition(n >= 0 && out.count > n, "path buffer too small")
         let a = side == .buy ? end - start : start - end  // ≥ 0: the path runs toward the end
         guard n > 0, a >= 0, start >= 0, tick > 0 else {
@@ -194,6 +196,9 @@ extension MatchingEngine {
             return pathMemo.withUnsafeBufferPointer { b -> Int32? in
                 var i = Int(from)
                 let n = Int(path.steps)
+                // Safe: `beginPath` sized the memo to steps + 1 for this path; checked once here,
+                // so the reads below (indices from ≥ 0 up to steps) stay in bounds.
+                precondition(i >= 0 && b.count > n, "auction path memo smaller than the path")
                 while i <= n {  // at most 65 entries, usually a few from `from`
                     if path.accepts(b[i], level) { return Int32(i) }
                     i &+= 1
