@@ -21,3 +21,35 @@ func isqrt(_ n: Int128, _ rounding: Rounding) -> Int128 {
     let (s, o) = a.addingReportingOverflow(b)
     return o ? Int64.max : s
 }
+
+/// Whether a non-negative `Int64` is a multiple of a fixed positive divisor, without a hardware
+/// division (the order-entry checks of tick and step run on every order; a 64-bit `div` costs tens
+/// of cycles). Exact, by the modular-inverse test (Granlund & Montgomery 1994; Lemire et al. 2019):
+/// with `d = d₀ × 2^k`, `d₀` odd and `inv` its inverse modulo 2^64, `n` is a multiple of `d`
+/// exactly when `rotr(n × inv, k) ≤ ⌊(2^64 − 1) / d⌋` (wrapping multiplication). Checked against
+/// `%` in `DivisibilityTests`.
+struct DivisibilityTest: Sendable {
+    let inverse: UInt64
+    let shift: UInt64
+    let limit: UInt64
+
+    init(_ divisor: Int64) {
+        precondition(divisor > 0, "divisor must be positive")
+        let d = UInt64(divisor)
+        let k = UInt64(d.trailingZeroBitCount)
+        let odd = d >> k
+        // Newton's iteration doubles the correct low bits: 5 → 10 → 20 → 40 → 80 ≥ 64.
+        var x = odd &* 3 ^ 2  // correct to 5 bits for any odd number
+        for _ in 0..<4 { x = x &* (2 &- odd &* x) }
+        inverse = x
+        shift = k
+        limit = UInt64.max / d
+    }
+
+    /// Whether `n` (≥ 0) is a multiple of the divisor.
+    @inline(__always) func divides(_ n: Int64) -> Bool {
+        let m = UInt64(bitPattern: n) &* inverse
+        let rotated = (m &>> shift) | (shift == 0 ? 0 : m &<< (64 &- shift))
+        return rotated <= limit
+    }
+}

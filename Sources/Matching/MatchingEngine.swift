@@ -18,6 +18,9 @@ public struct MatchingEngine: Sendable {
     let stepRaw: Int64
     let tickRaw: Int64
     let minSizeRaw: Int64
+    /// Multiples of the step and the tick, tested without a division per order.
+    let stepTest: DivisibilityTest
+    let tickTest: DivisibilityTest
     /// How old the last valid oracle may be for margin to allow risk-increasing actions.
     let marginStalenessMs: Int64
     /// The funding mark's impact notional (quote raw) and its band around the oracle (ppm).
@@ -67,6 +70,8 @@ public struct MatchingEngine: Sendable {
         self.stepRaw = config.step.raw
         self.tickRaw = config.tick.raw
         self.minSizeRaw = config.minSize.raw
+        self.stepTest = DivisibilityTest(config.step.raw)
+        self.tickTest = DivisibilityTest(config.tick.raw)
         self.marginStalenessMs = config.oracle.maxStalenessMs
         self.impactNotionalRaw = config.funding.impactNotional.raw
         self.markBandPpm = config.oracle.maxMarkDivergence.raw
@@ -288,7 +293,7 @@ public struct MatchingEngine: Sendable {
     /// Mutating only so a call from `validate` reads fields in place (a non-mutating call copied the engine).
     mutating func checkSize(_ size: Quantity) -> RejectReason? {
         if size.raw <= 0 { return .invalidSize }
-        if size.raw % stepRaw != 0 { return .offStep }
+        if !stepTest.divides(size.raw) { return .offStep }  // size > 0 here
         if size.raw < minSizeRaw { return .belowMinSize }
         return nil
     }
@@ -306,10 +311,10 @@ public struct MatchingEngine: Sendable {
         if let reason = checkSize(r.size) { return reason }
         if r.type == .limit {
             if r.price.raw <= 0 { return .invalidPrice }
-            if r.price.raw % tickRaw != 0 { return .offTick }
+            if !tickTest.divides(r.price.raw) { return .offTick }  // price > 0 here
         } else {
             if r.price.raw < 0 { return .invalidPrice }
-            if r.price.raw > 0 && r.price.raw % tickRaw != 0 { return .offTick }
+            if r.price.raw > 0 && !tickTest.divides(r.price.raw) { return .offTick }
         }
         if r.postOnly && (r.type != .limit || r.tif != .gtc) { return .postOnlyNotLimit }
         if let sib = r.ocoWith {
