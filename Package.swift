@@ -40,11 +40,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "MarketCore"),
         .target(name: "Matching", dependencies: ["MarketCore"]),
-        .target(name: "VaultLedger", dependencies: ["MarketCore"]),
+        // SHA-256 of the event log from swift-crypto (pure computation: no I/O).
+        .target(name: "VaultLedger", dependencies: ["MarketCore", .product(name: "Crypto", package: "swift-crypto")]),
         // Layer 1: the strategy plugin API (strategies import only it and MarketCore).
         .target(name: "StrategyKit", dependencies: ["MarketCore"]),
         // Layer 2: the host kernel that backtests and `serve` drive.

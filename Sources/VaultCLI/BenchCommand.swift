@@ -56,6 +56,8 @@ struct BenchCommand: ParsableCommand {
     var accounts: Int = 100_000
     @Option(help: "Actions in the ledger workload.")
     var ledgerOps: Int = 1_000_000
+    @Option(help: "ledger: which sealing modes to run: both, on-demand or every-action (one mode alone is for profiles).")
+    var ledgerSealing: String = "both"
     @Option(help: "Inputs in the runtime and dispatch workloads.")
     var inputs: Int = 10_000_000
     @Option(help: "The repository root (where backtests/data is) for the runtime workloads.")
@@ -173,7 +175,14 @@ struct BenchCommand: ParsableCommand {
             print("liquidation: scan of \(accounts) accounts after a 10% move, median \(fmt(times.sorted()[times.count / 2])) ms (\(found) below maintenance)")
         }
         if workload == .ledger || workload == .all {
-            for sealing in [LogSealing.onDemand, .everyAction] {
+            let modes: [LogSealing]
+            switch ledgerSealing {
+            case "both": modes = [.onDemand, .everyAction]
+            case "on-demand": modes = [.onDemand]
+            case "every-action": modes = [.everyAction]
+            default: throw ValidationError("--ledger-sealing must be both, on-demand or every-action, got \(ledgerSealing)")
+            }
+            for sealing in modes {
                 var times: [Double] = []
                 var applied = 0
                 for _ in 0..<repeats {

@@ -3,7 +3,7 @@ import MarketCore
 extension Vault {
     /// Mark equity. If the mark was valid, fees first accrue on the old equity up to `time`; if it
     /// was invalid, the new equity is set first and the whole gap accrues on it.
-    func planMark(_ equity: Amount, _ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
+    mutating func planMark(_ equity: Amount, _ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
         if equity.raw < 0 || equity > Self.maxEquity { return .failure(.equityOutOfRange(equity)) }
         let before = c.managerHolding
         let fee: Int64
@@ -19,7 +19,7 @@ extension Vault {
     }
 
     /// Mark invalid: accrue what can still be accrued, then refuse equity-dependent actions.
-    func planMarkInvalid(_ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
+    mutating func planMarkInvalid(_ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
         let before = c.managerHolding
         var fee: Int64 = 0
         if c.markValid {
@@ -30,7 +30,7 @@ extension Vault {
     }
 
     /// Let time pass: accrue fees, points and the hurdle; apply a due fee update.
-    func planAccrue(_ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
+    mutating func planAccrue(_ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
         if !c.markValid { return .failure(.markInvalid) }
         let before = c.managerHolding
         let fee = c.accrue(to: time)
@@ -39,11 +39,11 @@ extension Vault {
 
     /// Crystallise one depositor's performance fee (refused while it has a pending request: its
     /// fee was crystallised at the request).
-    func planCrystallize(_ name: String, _ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
-        if Self.nameProblem(name) != nil { return .failure(.invalidName(name)) }
+    mutating func planCrystallize(_ name: String, _ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
+        // A name already on file was checked when it was created: look it up first.
         let slot = slot(of: name)
         switch slot {
-        case .new: return .failure(.unknownAccount(name))
+        case .new: return .failure(Self.nameProblem(name) != nil ? .invalidName(name) : .unknownAccount(name))
         case .manager, .protocolAccount: return .failure(.roleNotAllowed(name: name, action: "pay performance fees"))
         case .depositor: break
         }
@@ -55,13 +55,14 @@ extension Vault {
         let managementFee = c.accrue(to: time)
         c.touch(&account)
         let (fee, feeShares) = c.crystallize(&account)
+        commit(account, at: slot, in: &c)
         return .success(
             Plan(
                 receipt: VaultReceipt(
                     amount: Amount(raw: fee), shares: Shares(raw: feeShares), performanceFee: Amount(raw: fee),
                     performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
                 actor: name, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: account.shares.raw, first: Write(slot: slot, account: account)))
+                actorSharesAfter: account.shares.raw))
     }
 
     /// Crystallise every depositor with shares and no pending request. Writes the depositor
@@ -95,7 +96,7 @@ extension Vault {
     /// worse for depositors (``FeeTerms/isRaise(from:)`` false) applies at once; otherwise it
     /// waits `max(1 week, 2 × redeemPeriod)` (``VaultTerms/feeTimelockSeconds``). Either way it
     /// replaces any pending proposal.
-    func planSetFees(_ fees: FeeTerms, _ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
+    mutating func planSetFees(_ fees: FeeTerms, _ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
         if let problem = fees.problem { return .failure(.invalidTerms(problem)) }
         if !c.markValid { return .failure(.markInvalid) }
         let before = c.managerHolding
@@ -116,7 +117,7 @@ extension Vault {
     }
 
     /// Drop the pending fee proposal.
-    func planCancelFeeUpdate(_ c: inout VaultCore) -> Result<Plan, VaultError> {
+    mutating func planCancelFeeUpdate(_ c: inout VaultCore) -> Result<Plan, VaultError> {
         if c.pendingFees == nil { return .failure(.noPendingFeeUpdate) }
         let before = c.managerHolding
         c.pendingFees = nil
@@ -124,16 +125,16 @@ extension Vault {
     }
 
     /// Turn the access list on or off.
-    func planSetPermissioned(_ on: Bool, _ c: inout VaultCore) -> Result<Plan, VaultError> {
+    mutating func planSetPermissioned(_ on: Bool, _ c: inout VaultCore) -> Result<Plan, VaultError> {
         let before = c.managerHolding
         c.terms.permissioned = on
         return .success(managerPlan(VaultReceipt(), before: before, after: c))
     }
 
     /// Allow or disallow a depositor (allowing creates its record; disallowing an unknown name is refused).
-    func planSetAccess(_ name: String, _ allowed: Bool, _ c: inout VaultCore) -> Result<Plan, VaultError> {
-        if Self.nameProblem(name) != nil { return .failure(.invalidName(name)) }
+    mutating func planSetAccess(_ name: String, _ allowed: Bool, _ c: inout VaultCore) -> Result<Plan, VaultError> {
         let slot = slot(of: name)
+        if slot == .new && Self.nameProblem(name) != nil { return .failure(.invalidName(name)) }
         switch slot {
         case .manager, .protocolAccount: return .failure(.roleNotAllowed(name: name, action: "be put on the access list"))
         case .new where !allowed: return .failure(.unknownAccount(name))
@@ -141,8 +142,7 @@ extension Vault {
         }
         var account = account(at: slot, named: name, in: c)
         account.isAllowed = allowed
-        var plan = managerPlan(VaultReceipt(), before: c.managerHolding, after: c)
-        plan.first = Write(slot: slot, account: account)
-        return .success(plan)
+        commit(account, at: slot, in: &c)
+        return .success(managerPlan(VaultReceipt(), before: c.managerHolding, after: c))
     }
 }

@@ -14,11 +14,12 @@ extension Vault {
     /// the depositor's performance fee on its existing position (before its mark moves) → mint
     /// `floor(take × (S + V) / (E + 1))` (down: favours the vault) → manager-stake check →
     /// `E += take`, mark `+= take`, lock-up restarts.
-    func planDeposit(_ name: String, _ amount: Amount, _ time: Timestamp, _ c: inout VaultCore)
+    mutating func planDeposit(_ name: String, _ amount: Amount, _ time: Timestamp, _ c: inout VaultCore)
         -> Result<Plan, VaultError>
     {
-        if Self.nameProblem(name) != nil { return .failure(.invalidName(name)) }
+        // A name already on file was checked when it was created: look it up first.
         let slot = slot(of: name)
+        if slot == .new && Self.nameProblem(name) != nil { return .failure(.invalidName(name)) }
         if slot == .protocolAccount { return .failure(.roleNotAllowed(name: name, action: "deposit")) }
         if amount.raw <= 0 { return .failure(.notPositive("deposit amount")) }
         if amount > Self.maxAmount { return .failure(.aboveMaximum(what: "deposit", amount: amount, maximum: Self.maxAmount)) }
@@ -31,8 +32,8 @@ extension Vault {
         let valueBefore = c.value(ofHeld: sharesBefore)
 
         let managementFee = c.accrue(to: time)
-        // Re-read: the accrual may have minted fee shares into the manager or protocol record.
-        account = self.account(at: slot, named: name, in: c)
+        // The accrual may have minted fee shares to the manager or protocol (kept in the core).
+        Self.refreshShares(&account, at: slot, from: c)
         if c.equity == 0 && c.totalShares > 0 { return .failure(.wipedOut) }
         if amount < c.terms.minDeposit {
             return .failure(.belowMinimumDeposit(amount: amount, minimum: c.terms.minDeposit))
@@ -62,8 +63,8 @@ extension Vault {
         }
         if minted == 0 { return .failure(.depositTooSmall(Amount(raw: take))) }
         if isDepositor && c.terms.managerMinimumStake.raw > 0 {
-            let requested = c.manager.withdrawRequest?.shares.raw ?? 0
-            let free = c.manager.shares.raw - requested
+            let requested = managerRecord.withdrawRequest?.shares.raw ?? 0
+            let free = c.managerShares - requested
             let stake = Int128(c.terms.managerMinimumStake.raw)
             // Exact integer comparison: free / (S' − requested) ≥ stake / 1e6.
             if free * 1_000_000 < stake * (c.totalShares + minted - requested) {
@@ -83,14 +84,14 @@ extension Vault {
         account.netDeposits.raw = net
         account.totalDeposited.raw = total
         account.lastDepositAt = time
-        let write = place(account, at: slot, in: &c)
+        commit(account, at: slot, in: &c)
         return .success(
             Plan(
                 receipt: VaultReceipt(
                     amount: Amount(raw: take), shares: Shares(raw: minted), performanceFee: Amount(raw: fee),
                     performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
                 actor: name, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: account.shares.raw, first: write))
+                actorSharesAfter: account.shares.raw))
     }
 
     /// `a + b` (or `a` unchanged when `when` is false), nil on `Int64` overflow.

@@ -16,7 +16,7 @@ extension Vault {
     /// - Complexity: O(depositors + buffered events).
     public func checkInvariants() {
         let c = core
-        precondition(c.terms.problem == nil, "terms became invalid")
+        precondition(terms.problem == nil, "terms became invalid")
         precondition(c.equity >= 0 && c.equity <= Self.maxEquity.raw, "equity out of range")
         precondition(c.totalShares >= 0 && c.totalShares <= Shares.limit.raw, "total shares out of range")
         precondition(slots.count == depositors.count, "name table and depositors disagree")
@@ -46,12 +46,15 @@ extension Vault {
             check(a)
             userShares += a.shares.raw
         }
-        check(c.manager)
-        check(c.protocolAccount)
-        precondition(c.manager.role == .manager && c.protocolAccount.role == .protocolAccount, "roles swapped")
+        check(managerRecord)
+        check(protocolRecord)
+        precondition(managerRecord.role == .manager && protocolRecord.role == .protocolAccount, "roles swapped")
+        precondition(
+            managerRecord.shares.raw == c.managerShares && protocolRecord.shares.raw == c.protocolShares,
+            "the manager's or protocol's record disagrees with the core")
         precondition(userShares == c.userShares, "depositor shares do not sum to the depositor total")
         precondition(
-            userShares + c.manager.shares.raw + c.protocolAccount.shares.raw == c.totalShares,
+            userShares + c.managerShares + c.protocolShares == c.totalShares,
             "shares do not sum to the total")
         precondition(values <= Int128(c.equity), "holdings are worth more than equity")
         precondition(requested == Int128(c.totalWithdrawRequested), "requests do not sum to totalWithdrawRequested")

@@ -77,6 +77,31 @@ extension Vault {
         return out
     }
 
+    /// Removes the buffered, not yet hashed events if they equal `stored` field for field apart
+    /// from their hashes, taking `stored`'s hashes as theirs; the chain then continues from the
+    /// last of them. For a verifier that re-executes a stored log without hashing it twice: it
+    /// must itself check that each stored `hash` is the SHA-256 of its event
+    /// (``VaultEvent/isHashValid``); this method checks the rest of what ``seal()`` would
+    /// produce: the sequence of events, and that each `previousHash` is the hash before it.
+    /// - Returns: false, changing nothing, if anything differs (or some buffered event is sealed).
+    /// - Complexity: O(events).
+    public mutating func drainEvents(adopting stored: [VaultEvent]) -> Bool {
+        guard sealedCount == 0, log.count == stored.count else { return false }
+        var previous = head
+        for i in stored.indices {
+            let s = stored[i]
+            if s.previousHash != previous { return false }
+            var mine = log[i]
+            mine.previousHash = s.previousHash
+            mine.hash = s.hash
+            if mine != s { return false }
+            previous = s.hash
+        }
+        head = previous
+        log.removeAll(keepingCapacity: true)
+        return true
+    }
+
     /// Checks the hash chain alone (no re-execution): sequence numbers follow on, each event's
     /// `previousHash` is the hash of the one before, and each `hash` matches its fields.
     /// - Parameters:
@@ -141,7 +166,8 @@ extension Vault {
 extension Vault: Equatable {
     /// Same state and same log (hashes included), whatever the sealing mode.
     public static func == (lhs: Vault, rhs: Vault) -> Bool {
-        guard lhs.core == rhs.core && lhs.depositors == rhs.depositors && lhs.slots == rhs.slots
+        guard lhs.core == rhs.core && lhs.managerRecord == rhs.managerRecord && lhs.protocolRecord == rhs.protocolRecord
+            && lhs.depositors == rhs.depositors && lhs.slots == rhs.slots
             && lhs.nextSequence == rhs.nextSequence
         else { return false }
         // Same sealing progress: compare the stored logs directly (no hashing).

@@ -75,8 +75,8 @@ extension Vault {
         }
         most = min(most, amountMinting(atMost: Shares.limit.raw - c.totalShares))
         if account.role == .depositor && c.terms.managerMinimumStake.raw > 0 {
-            let requested = c.manager.withdrawRequest?.shares.raw ?? 0
-            let free = c.manager.shares.raw - requested
+            let requested = managerRecord.withdrawRequest?.shares.raw ?? 0
+            let free = c.managerShares - requested
             // free × 1e6 ≥ stake × (S + m − requested)  ⇔  m ≤ floor(free × 1e6 / stake) − S + requested.
             let m = free * 1_000_000 / Int128(c.terms.managerMinimumStake.raw) - c.totalShares + requested
             most = min(most, amountMinting(atMost: m))

@@ -11,13 +11,14 @@ extension Vault {
     /// higher mark), the receiver's mark rises by `ceil(n × (E + 1) / (S + V))` (up: a higher mark
     /// favours the receiver, which pays fees only on gains made after it received the shares).
     /// S and E do not change. The receiver is created if new.
-    func planTransfer(_ from: String, _ to: String, _ shares: Shares, _ time: Timestamp, _ c: inout VaultCore)
+    mutating func planTransfer(_ from: String, _ to: String, _ shares: Shares, _ time: Timestamp, _ c: inout VaultCore)
         -> Result<Plan, VaultError>
     {
-        if Self.nameProblem(from) != nil { return .failure(.invalidName(from)) }
-        if Self.nameProblem(to) != nil { return .failure(.invalidName(to)) }
-        if from == to { return .failure(.selfTransfer(from)) }
+        // Names already on file were checked when they were created: look them up first.
         let fromSlot = slot(of: from), toSlot = slot(of: to)
+        if fromSlot == .new && Self.nameProblem(from) != nil { return .failure(.invalidName(from)) }
+        if toSlot == .new && Self.nameProblem(to) != nil { return .failure(.invalidName(to)) }
+        if from == to { return .failure(.selfTransfer(from)) }
         if fromSlot == .manager || fromSlot == .protocolAccount {
             return .failure(.roleNotAllowed(name: from, action: "transfer shares"))
         }
@@ -66,13 +67,14 @@ extension Vault {
         receiver.highWaterMark.raw = mark
         sender.netDeposits.raw = saturatingAdd(sender.netDeposits.raw, -value)  // statistics: saturate
         receiver.netDeposits.raw = net
+        commit(sender, at: fromSlot, in: &c)
+        commit(receiver, at: toSlot, in: &c)
         return .success(
             Plan(
                 receipt: VaultReceipt(
                     amount: Amount(raw: value), shares: shares, performanceFee: Amount(raw: feeA + feeB),
                     performanceFeeShares: Shares(raw: feeSharesA + feeSharesB), managementFee: Amount(raw: managementFee)),
                 actor: from, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: sender.shares.raw, first: Write(slot: fromSlot, account: sender),
-                second: Write(slot: toSlot, account: receiver)))
+                actorSharesAfter: sender.shares.raw))
     }
 }

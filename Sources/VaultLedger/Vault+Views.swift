@@ -2,7 +2,7 @@ import MarketCore
 
 extension Vault {
     /// The terms in force (fees and `permissioned` reflect applied changes).
-    public var terms: VaultTerms { core.terms }
+    public var terms: VaultTerms { core.terms.terms(protocolName: protocolRecord.name) }
     /// A fee raise waiting for its timelock.
     public var pendingFeeUpdate: PendingFeeUpdate? { core.pendingFees }
     /// E: marked equity.
@@ -14,11 +14,11 @@ extension Vault {
     /// Shares held by depositors (excluding the manager and protocol).
     public var depositorShares: Shares { Shares(raw: core.userShares) }
     /// The manager's name.
-    public var managerName: String { core.manager.name }
+    public var managerName: String { managerRecord.name }
     /// The manager's account.
-    public var manager: VaultAccount { core.manager }
+    public var manager: VaultAccount { managerRecord }
     /// The protocol's account.
-    public var protocolAccount: VaultAccount { core.protocolAccount }
+    public var protocolAccount: VaultAccount { protocolRecord }
     /// Every depositor, in order of first appearance.
     public var depositorAccounts: ContiguousArray<VaultAccount> { depositors }
     /// Number of depositor records.
@@ -38,8 +38,8 @@ extension Vault {
     /// - Complexity: O(1).
     public func account(_ name: String) -> VaultAccount? {
         switch slot(of: name) {
-        case .manager: return core.manager
-        case .protocolAccount: return core.protocolAccount
+        case .manager: return managerRecord
+        case .protocolAccount: return protocolRecord
         case .depositor(let i): return depositors[i]
         case .new: return nil
         }
@@ -64,12 +64,9 @@ extension Vault {
     /// records include the fee shares that accrual mints).
     func accruedAccount(_ name: String, at time: Timestamp) -> (VaultAccount, VaultCore)? {
         let c = accrued(at: time)
-        switch slot(of: name) {
-        case .manager: return (c.manager, c)
-        case .protocolAccount: return (c.protocolAccount, c)
-        case .depositor(let i): return (depositors[i], c)
-        case .new: return nil
-        }
+        let slot = slot(of: name)
+        if slot == .new { return nil }
+        return (account(at: slot, named: name, in: c), c)
     }
 
     /// What `name`'s shares are worth at `time`, after fee accrual and before any crystallisation.

@@ -3,9 +3,9 @@ import MarketCore
 extension Vault {
     /// Looks up an existing account for a withdrawal-type action.
     private func existing(_ name: String) -> Result<Slot, VaultError> {
-        if Self.nameProblem(name) != nil { return .failure(.invalidName(name)) }
+        // A name already on file was checked when it was created: look it up first.
         let slot = slot(of: name)
-        if slot == .new { return .failure(.unknownAccount(name)) }
+        if slot == .new { return .failure(Self.nameProblem(name) != nil ? .invalidName(name) : .unknownAccount(name)) }
         return .success(slot)
     }
 
@@ -20,7 +20,7 @@ extension Vault {
     /// The shares are not burned: they stay at risk until ``VaultAction/withdraw(depositor:)``.
     /// The manager must keep its minimum stake of what remains after the request. A request
     /// worth more than ``Vault/maxAmount`` is refused (ask for less, or in several requests).
-    func planRequest(_ name: String, _ unit: WithdrawUnit, _ time: Timestamp, _ c: inout VaultCore)
+    mutating func planRequest(_ name: String, _ unit: WithdrawUnit, _ time: Timestamp, _ c: inout VaultCore)
         -> Result<Plan, VaultError>
     {
         let slot: Slot
@@ -40,8 +40,8 @@ extension Vault {
         let valueBefore = c.value(ofHeld: sharesBefore)
 
         let managementFee = c.accrue(to: time)
-        // Re-read: the accrual may have minted fee shares into the manager or protocol record.
-        account = self.account(at: slot, named: name, in: c)
+        // The accrual may have minted fee shares to the manager or protocol (kept in the core).
+        Self.refreshShares(&account, at: slot, from: c)
         c.touch(&account)
         let (fee, feeShares) = account.role == .depositor ? c.crystallize(&account) : (0, 0)
         let held = account.shares.raw
@@ -88,14 +88,14 @@ extension Vault {
         }
         account.withdrawRequest = WithdrawRequest(shares: Shares(raw: n), value: Amount(raw: value), requestedAt: time)
         c.totalWithdrawRequested = requested
-        let write = place(account, at: slot, in: &c)
+        commit(account, at: slot, in: &c)
         return .success(
             Plan(
                 receipt: VaultReceipt(
                     amount: Amount(raw: value), shares: Shares(raw: n), performanceFee: Amount(raw: fee),
                     performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
                 actor: name, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: account.shares.raw, first: write))
+                actorSharesAfter: account.shares.raw))
     }
 
     /// Cancel a withdrawal request, forfeiting the gain since the request.
@@ -105,7 +105,7 @@ extension Vault {
     /// the count that, once the other `n − keep` are burned, is worth the requested value. The burn
     /// raises everyone else's share price. Skipped when the holder owns every share (the gain
     /// would only go to the virtual shares). No forfeit after a loss.
-    func planCancel(_ name: String, _ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
+    mutating func planCancel(_ name: String, _ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
         let slot: Slot
         switch existing(name) {
         case .failure(let e): return .failure(e)
@@ -118,8 +118,8 @@ extension Vault {
         let valueBefore = c.value(ofHeld: sharesBefore)
 
         let managementFee = c.accrue(to: time)
-        // Re-read: the accrual may have minted fee shares into the manager or protocol record.
-        account = self.account(at: slot, named: name, in: c)
+        // The accrual may have minted fee shares to the manager or protocol (kept in the core).
+        Self.refreshShares(&account, at: slot, from: c)
         c.touch(&account)
         let n = request.shares.raw
         let value = Int128(request.value.raw)
@@ -135,13 +135,13 @@ extension Vault {
         }
         c.totalWithdrawRequested -= request.value.raw
         account.withdrawRequest = nil
-        let write = place(account, at: slot, in: &c)
+        commit(account, at: slot, in: &c)
         return .success(
             Plan(
                 receipt: VaultReceipt(
                     amount: request.value, shares: Shares(raw: lost), managementFee: Amount(raw: managementFee)),
                 actor: name, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: account.shares.raw, first: write))
+                actorSharesAfter: account.shares.raw))
     }
 
     /// Pay out a matured request: `payout = min(value at request, floor(n × (E + 1) / (S + V)))`,
@@ -149,7 +149,7 @@ extension Vault {
     /// Burns the `n` shares, `E −= payout`, and lowers the depositor's mark by the payout
     /// (``VaultCore/lowerMark(_:by:leaving:)``: the mark is net deposits plus profit already
     /// charged). No performance fee is crystallised here (it was at the request).
-    func planWithdraw(_ name: String, _ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
+    mutating func planWithdraw(_ name: String, _ time: Timestamp, _ c: inout VaultCore) -> Result<Plan, VaultError> {
         let slot: Slot
         switch existing(name) {
         case .failure(let e): return .failure(e)
@@ -164,8 +164,8 @@ extension Vault {
         let valueBefore = c.value(ofHeld: sharesBefore)
 
         let managementFee = c.accrue(to: time)
-        // Re-read: the accrual may have minted fee shares into the manager or protocol record.
-        account = self.account(at: slot, named: name, in: c)
+        // The accrual may have minted fee shares to the manager or protocol (kept in the core).
+        Self.refreshShares(&account, at: slot, from: c)
         c.touch(&account)
         let n = request.shares.raw
         let payout = min(c.value(ofHeld: n), request.value.raw)  // value rounds down: favours the vault
@@ -179,12 +179,12 @@ extension Vault {
         account.totalWithdrawn.raw = saturatingAdd(account.totalWithdrawn.raw, payout)
         c.totalWithdrawRequested -= request.value.raw
         account.withdrawRequest = nil
-        let write = place(account, at: slot, in: &c)
+        commit(account, at: slot, in: &c)
         return .success(
             Plan(
                 receipt: VaultReceipt(
                     amount: Amount(raw: payout), shares: Shares(raw: n), managementFee: Amount(raw: managementFee)),
                 actor: name, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: account.shares.raw, first: write))
+                actorSharesAfter: account.shares.raw))
     }
 }

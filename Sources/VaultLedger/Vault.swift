@@ -35,6 +35,11 @@ public enum LogSealing: Sendable, Hashable {
 /// each action also hashes its event (a few SHA-256 blocks).
 public struct Vault: Sendable {
     var core: VaultCore
+    /// The manager's record; its `shares` always equals `core.managerShares` between actions.
+    var managerRecord: VaultAccount
+    /// The protocol account's record (its name is the terms' protocol name); `shares` equals
+    /// `core.protocolShares` between actions.
+    var protocolRecord: VaultAccount
     var depositors: ContiguousArray<VaultAccount>
     var slots: [String: Int]
     var log: [VaultEvent]
@@ -71,7 +76,10 @@ public struct Vault: Sendable {
         if Self.nameProblem(manager) != nil { throw .invalidName(manager) }
         if manager == terms.protocolName { throw .invalidTerms("manager and protocol need different names") }
         if createdAt < .zero || createdAt > Self.maxTime { throw .timeOutOfRange(createdAt) }
-        core = VaultCore(terms: terms, manager: manager, createdAt: createdAt)
+        core = VaultCore(terms: terms, createdAt: createdAt)
+        managerRecord = VaultAccount(name: manager, role: .manager, pointsIndex: 0, hurdleIndex: 0)
+        managerRecord.isAllowed = true
+        protocolRecord = VaultAccount(name: terms.protocolName, role: .protocolAccount, pointsIndex: 0, hurdleIndex: 0)
         depositors = []
         slots = [:]
         log = []
@@ -119,6 +127,8 @@ public struct Vault: Sendable {
         if time < .zero || time > Self.maxTime { return .failure(.timeOutOfRange(time)) }
         if time < core.lastActionAt { return .failure(.timeWentBackwards(last: core.lastActionAt, at: time)) }
         let equityBefore = core.equity, sharesBefore = core.totalShares, feesBefore = core.fees
+        // Plan on a local copy of the core's numbers (plain data, no references: a memcpy) and of
+        // the records the action touches; commit them below only if nothing was refused.
         var c = core
         let planned: Result<Plan, VaultError>
         switch action {
@@ -142,11 +152,13 @@ public struct Vault: Sendable {
         case .failure(let error): return .failure(error)
         case .success(let p): plan = p
         }
-        // Commit: nothing below can fail.
+        // Commit: nothing below can fail (the plan has already written the records it changed,
+        // after its last check).
         c.lastActionAt = time
-        store(plan.first)
-        store(plan.second)
         core = c
+        // Accrual and crystallisation move the manager's and protocol's shares inside the core.
+        managerRecord.shares.raw = c.managerShares
+        protocolRecord.shares.raw = c.protocolShares
         var receipt = plan.receipt
         receipt.sequence = nextSequence
         append(
@@ -168,61 +180,62 @@ public struct Vault: Sendable {
         case manager, protocolAccount, depositor(Int), new
     }
 
-    /// A depositor record to store at commit.
-    struct Write {
-        var slot: Slot
-        var account: VaultAccount
-    }
-
-    /// What a planned action will commit besides the core.
+    /// What a planned action reports for its event (its records are already written).
     struct Plan {
         var receipt: VaultReceipt
         var actor: String
         var actorSharesBefore: Int128
         var actorValueBefore: Int64
         var actorSharesAfter: Int128
-        var first: Write? = nil
-        var second: Write? = nil
     }
 
     func slot(of name: String) -> Slot {
-        if name == core.manager.name { return .manager }
-        if name == core.protocolAccount.name { return .protocolAccount }
+        if name == managerRecord.name { return .manager }
+        if name == protocolRecord.name { return .protocolAccount }
         if let i = slots[name] { return .depositor(i) }
         return .new
     }
 
     func account(at slot: Slot, named name: String, in c: VaultCore) -> VaultAccount {
         switch slot {
-        case .manager: return c.manager
-        case .protocolAccount: return c.protocolAccount
+        case .manager:
+            var a = managerRecord
+            a.shares.raw = c.managerShares
+            return a
+        case .protocolAccount:
+            var a = protocolRecord
+            a.shares.raw = c.protocolShares
+            return a
         case .depositor(let i): return depositors[i]
         case .new: return VaultAccount(name: name, role: .depositor, pointsIndex: c.pointsIndex, hurdleIndex: c.hurdleIndex)
         }
     }
 
-    /// Puts the manager's or protocol's record back into the core copy; returns a write for a depositor.
-    func place(_ account: VaultAccount, at slot: Slot, in c: inout VaultCore) -> Write? {
+    /// Brings the manager's or protocol's share count in a record read before an accrual up to
+    /// date (a depositor's record does not change with accrual).
+    @inline(__always) static func refreshShares(_ account: inout VaultAccount, at slot: Slot, from c: VaultCore) {
         switch slot {
-        case .manager:
-            c.manager = account
-            return nil
-        case .protocolAccount:
-            c.protocolAccount = account
-            return nil
-        case .depositor, .new: return Write(slot: slot, account: account)
+        case .manager: account.shares.raw = c.managerShares
+        case .protocolAccount: account.shares.raw = c.protocolShares
+        case .depositor, .new: break
         }
     }
 
-    /// Stores a depositor record (no array literal: the hot path allocates nothing here).
-    private mutating func store(_ write: Write?) {
-        guard let write else { return }
-        switch write.slot {
-        case .depositor(let i): depositors[i] = write.account
+    /// Writes an account's record (and, for the manager or protocol, its share count into the
+    /// core copy). A plan calls it only after its last check that can refuse, so a refused
+    /// action has written nothing (validate, then commit).
+    mutating func commit(_ account: VaultAccount, at slot: Slot, in c: inout VaultCore) {
+        switch slot {
+        case .manager:
+            c.managerShares = account.shares.raw
+            managerRecord = account
+        case .protocolAccount:
+            c.protocolShares = account.shares.raw
+            protocolRecord = account
+        case .depositor(let i): depositors[i] = account
         case .new:
-            slots[write.account.name] = depositors.count
-            depositors.append(write.account)
-        case .manager, .protocolAccount: preconditionFailure("manager and protocol accounts live in the core")
+            slots[account.name] = depositors.count
+            depositors.append(account)
         }
     }
 
@@ -230,7 +243,7 @@ public struct Vault: Sendable {
     /// (shares, value) before the action.
     func managerPlan(_ receipt: VaultReceipt, before: (Int128, Int64), after c: VaultCore) -> Plan {
         Plan(
-            receipt: receipt, actor: c.manager.name, actorSharesBefore: before.0, actorValueBefore: before.1,
-            actorSharesAfter: c.manager.shares.raw)
+            receipt: receipt, actor: managerRecord.name, actorSharesBefore: before.0, actorValueBefore: before.1,
+            actorSharesAfter: c.managerShares)
     }
 }

@@ -1,10 +1,55 @@
 import MarketCore
 
-/// Every piece of vault state except the depositor table and the log: a few hundred bytes, so
-/// an action works on a copy and commits it only when nothing was refused.
+/// The terms without the protocol's name (the protocol account's record holds it), so that
+/// ``VaultCore`` is plain data: no references, copied with a `memcpy`, nothing to retain.
+struct CoreTerms: Hashable, Sendable {
+    var fees: FeeTerms
+    var shareOffsetDigits: Int
+    var minDeposit: Amount
+    var maxTokens: Amount?
+    var permissioned: Bool
+    var lockUpSeconds: Int64
+    var redeemPeriodSeconds: Int64
+    var managerMinimumStake: Ppm
+    var pointsPerSecond: Int64
+
+    init(_ t: VaultTerms) {
+        fees = t.fees
+        shareOffsetDigits = t.shareOffsetDigits
+        minDeposit = t.minDeposit
+        maxTokens = t.maxTokens
+        permissioned = t.permissioned
+        lockUpSeconds = t.lockUpSeconds
+        redeemPeriodSeconds = t.redeemPeriodSeconds
+        managerMinimumStake = t.managerMinimumStake
+        pointsPerSecond = t.pointsPerSecond
+    }
+
+    /// The public terms, with the protocol account's name.
+    func terms(protocolName: String) -> VaultTerms {
+        VaultTerms(
+            fees: fees, shareOffsetDigits: shareOffsetDigits, minDeposit: minDeposit, maxTokens: maxTokens,
+            permissioned: permissioned, lockUpSeconds: lockUpSeconds, redeemPeriodSeconds: redeemPeriodSeconds,
+            managerMinimumStake: managerMinimumStake, protocolName: protocolName, pointsPerSecond: pointsPerSecond)
+    }
+
+    /// See ``VaultTerms/feeTimelockSeconds``.
+    var feeTimelockSeconds: Int64 { max(VaultTerms.oneWeekSeconds, 2 * redeemPeriodSeconds) }
+
+    /// See ``VaultTerms/capacity``.
+    var capacity: Amount? {
+        guard let cap = maxTokens, cap.raw > 0 else { return nil }
+        return cap
+    }
+}
+
+/// Every number of the vault that an action can change, except the depositor table, the
+/// manager's and protocol's records (bar their share counts) and the log: plain data of a few
+/// hundred bytes (no strings, no references). An action plans on a local copy of it and the
+/// records it touches, and commits them only when nothing was refused.
 struct VaultCore: Hashable, Sendable {
     /// Terms in force (fees and `permissioned` may have changed since creation).
-    var terms: VaultTerms
+    var terms: CoreTerms
     /// A fee raise waiting for its timelock.
     var pendingFees: PendingFeeUpdate?
     /// `10^δ`.
@@ -17,10 +62,10 @@ struct VaultCore: Hashable, Sendable {
     var totalShares: Int128
     /// Shares held by depositors (the base of the management fee and of points).
     var userShares: Int128
-    /// The manager's account.
-    var manager: VaultAccount
-    /// The protocol's account.
-    var protocolAccount: VaultAccount
+    /// Shares held by the manager (its record's `shares`, kept here because accrual mints fee shares).
+    var managerShares: Int128
+    /// Shares held by the protocol account (likewise).
+    var protocolShares: Int128
     /// Whole seconds up to which fees, points and the hurdle index have accrued.
     var clock: Int64
     /// Management fee owed but not yet minted, in units of `1 / (1e6 × secondsPerYear)` quote:
@@ -46,17 +91,16 @@ struct VaultCore: Hashable, Sendable {
     /// `1e6 × secondsPerYear`: annual ppm rates times seconds, per quote unit.
     static let ratePerYearUnit: Int128 = 1_000_000 * Int128(VaultTerms.secondsPerYear)
 
-    init(terms: VaultTerms, manager: String, createdAt: Timestamp) {
-        self.terms = terms
+    init(terms: VaultTerms, createdAt: Timestamp) {
+        self.terms = CoreTerms(terms)
         pendingFees = nil
         virtualShares = terms.virtualShares
         equity = 0
         markValid = true
         totalShares = 0
         userShares = 0
-        self.manager = VaultAccount(name: manager, role: .manager, pointsIndex: 0, hurdleIndex: 0)
-        self.manager.isAllowed = true
-        protocolAccount = VaultAccount(name: terms.protocolName, role: .protocolAccount, pointsIndex: 0, hurdleIndex: 0)
+        managerShares = 0
+        protocolShares = 0
         clock = createdAt.seconds
         managementAccrued = 0
         protocolAccrued = 0
@@ -88,7 +132,7 @@ struct VaultCore: Hashable, Sendable {
     }
 
     /// The manager's shares and their value (for administrative actions' events).
-    var managerHolding: (Int128, Int64) { (manager.shares.raw, value(ofHeld: manager.shares.raw)) }
+    var managerHolding: (Int128, Int64) { (managerShares, value(ofHeld: managerShares)) }
 
     // MARK: Time accrual
 
@@ -161,8 +205,8 @@ struct VaultCore: Hashable, Sendable {
             return 0
         }
         let depositorEquity = Int128(value(ofHeld: userShares))
-        let year = Int128(VaultTerms.secondsPerYear)
-        let years = Int128(dt) / year, rest = Int128(dt) % year
+        // dt > 0 fits Int64: split it with one 64-bit division.
+        let years = Int128(dt / VaultTerms.secondsPerYear), rest = Int128(dt % VaultTerms.secondsPerYear)
         // Whole years: compound once a year (each floor favours depositors).
         var d = depositorEquity
         var yearlyM: Int128 = 0, yearlyP: Int128 = 0
@@ -244,20 +288,29 @@ struct VaultCore: Hashable, Sendable {
         // E ≤ maxEquity = 1e18 < 2^60, so (E + 1) × 2^64 < 2^124 fits Int128, and every product
         // below (shares ≤ 2^100 times that) fits the 256-bit intermediate of mulDivWide.
         let e1Scaled = (Int128(equity) + 1) << Self.feeFractionBits
-        let otherOld = toProtocol ? manager.shares.raw : protocolAccount.shares.raw
-        let receiverOld = toProtocol ? protocolAccount.shares.raw : manager.shares.raw
+        let otherOld = toProtocol ? managerShares : protocolShares
+        let receiverOld = toProtocol ? protocolShares : managerShares
         let k = otherOld > 0 ? q - 1 : q
         guard k >= 1 else { return (0, false) }
         // Ŵ × 2^64, rounded up; q ≤ t, so it is at most (E + 1) × 2^64.
         let w = mulDivWide(q, e1Scaled, t, .up)
-        // The smallest Ŵ − fee that keeps T' ≤ limit + V (at least 1; w ≥ floorW because k ≤ q and t ≤ limit + V).
-        let floorW = mulDivWide(k, e1Scaled, Shares.limit.raw + virtualShares, .up)
-        let most = (w - floorW) >> Self.feeFractionBits  // floor: the largest fee that fits
+        // The smallest Ŵ − fee that keeps T' ≤ limit + V (at least 1; w ≥ floorW because k ≤ q and t ≤ limit + V),
+        // and the largest fee that fits, `most = floor((w − floorW) / 2^64)`. The fee is cut only
+        // above `most`; first a cheap test with an upper bound of floorW,
+        // `floor(e1Scaled / floor(L / k)) + 1 ≥ ceil(k × e1Scaled / L)` (L = limit + V ≥ k, two
+        // 128-bit divisions), settles the usual case (a fee far below the limit) without the
+        // 256-bit division that floorW itself needs.
+        let limitT = Shares.limit.raw + virtualShares
+        let floorWBound = e1Scaled / (limitT / k) + 1
         var f = fee
         var cut = false
-        if f > most {
-            f = most
-            cut = true
+        if floorWBound > w || f > (w - floorWBound) >> Self.feeFractionBits {
+            let floorW = mulDivWide(k, e1Scaled, limitT, .up)
+            let most = (w - floorW) >> Self.feeFractionBits  // floor: the largest fee that fits
+            if f > most {
+                f = most
+                cut = true
+            }
         }
         guard f > 0 else { return (0, cut) }
         let newT = mulDivWide(k, e1Scaled, w - (f << Self.feeFractionBits), .down)  // ≤ limit + V
@@ -266,11 +319,11 @@ struct VaultCore: Hashable, Sendable {
         let receiverNew = newT - virtualShares - userShares - otherNew
         guard receiverNew >= receiverOld else { return (0, cut) }
         if toProtocol {
-            protocolAccount.shares.raw = receiverNew
-            manager.shares.raw = otherNew
+            protocolShares = receiverNew
+            managerShares = otherNew
         } else {
-            manager.shares.raw = receiverNew
-            protocolAccount.shares.raw = otherNew
+            managerShares = receiverNew
+            protocolShares = otherNew
         }
         totalShares = newT - virtualShares
         return (f, cut)
@@ -342,8 +395,8 @@ struct VaultCore: Hashable, Sendable {
         // fee < value ≤ shares × (E+1)/(S+V), so the moved shares are fewer than the holding.
         account.shares.raw -= managerShares + protocolShares
         userShares -= managerShares + protocolShares
-        manager.shares.raw += managerShares
-        protocolAccount.shares.raw += protocolShares
+        self.managerShares += managerShares
+        self.protocolShares += protocolShares
         let fee = due.manager + due.protocol
         account.highWaterMark = Amount(raw: due.value - fee)
         account.hurdleAccrued = 0

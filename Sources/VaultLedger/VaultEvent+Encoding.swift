@@ -1,18 +1,13 @@
+import Crypto
 import MarketCore
 
-/// Somewhere canonical bytes go: a hasher, or an array for inspection.
+/// Somewhere canonical bytes go: a scratch buffer that is then hashed, or an array for inspection.
 protocol ByteSink {
     mutating func put(_ byte: UInt8)
-}
-
-extension SHA256: ByteSink {
-    @inline(__always) mutating func put(_ byte: UInt8) { update(byte) }
-}
-
-/// Collects bytes into an array.
-struct ByteArraySink: ByteSink {
-    var bytes: [UInt8] = []
-    mutating func put(_ byte: UInt8) { bytes.append(byte) }
+    /// Eight bytes, big-endian.
+    mutating func put(u64 x: UInt64)
+    /// Raw bytes, in order.
+    mutating func put(bytes: UnsafeRawBufferPointer)
 }
 
 extension ByteSink {
@@ -24,6 +19,76 @@ extension ByteSink {
             shift -= 8
         }
     }
+    @inline(__always) mutating func put(bytes: UnsafeRawBufferPointer) {
+        for b in bytes { put(b) }
+    }
+}
+
+/// Collects bytes into an array.
+struct ByteArraySink: ByteSink {
+    var bytes: [UInt8] = []
+    mutating func put(_ byte: UInt8) { bytes.append(byte) }
+}
+
+/// Writes bytes into a caller-provided scratch buffer and feeds the buffer to SHA-256 in one
+/// `update` call per `capacity` bytes (once for every event whose names are at most 64 bytes:
+/// the largest such event is about 600 bytes).
+struct ScratchHashSink: ByteSink {
+    /// The scratch buffer; `base[0..<count]` holds bytes not yet hashed.
+    private let base: UnsafeMutableRawPointer
+    private let capacity: Int
+    private var count = 0
+    private var hasher = SHA256()
+
+    /// - Parameter buffer: scratch memory that outlives the sink (at least 8 bytes).
+    init(_ buffer: UnsafeMutableRawBufferPointer) {
+        precondition(buffer.count >= 8, "the scratch buffer must hold at least one 8-byte word")
+        // A non-empty buffer has a base address.
+        base = buffer.baseAddress!
+        capacity = buffer.count
+    }
+
+    /// Hashes the buffered bytes and empties the buffer.
+    @inline(never) private mutating func flush() {
+        // Safe: `count <= capacity`, so the range lies inside the caller's buffer.
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: count))
+        count = 0
+    }
+
+    @inline(__always) mutating func put(_ byte: UInt8) {
+        if count == capacity { flush() }
+        // Safe: count < capacity after the flush check, so the byte lands inside the buffer.
+        base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        count &+= 1
+    }
+
+    @inline(__always) mutating func put(u64 x: UInt64) {
+        if capacity &- count < 8 { flush() }
+        // Safe: 8 bytes are free after the check (capacity ≥ 8); storeBytes allows any alignment.
+        base.storeBytes(of: x.bigEndian, toByteOffset: count, as: UInt64.self)
+        count &+= 8
+    }
+
+    mutating func put(bytes: UnsafeRawBufferPointer) {
+        var rest = bytes
+        while !rest.isEmpty {
+            if count == capacity { flush() }
+            let n = min(rest.count, capacity &- count)
+            // Safe: n ≤ the free room and n ≤ rest.count; source and scratch do not overlap.
+            (base + count).copyMemory(from: rest.baseAddress!, byteCount: n)
+            count &+= n
+            rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+        }
+    }
+
+    /// Hashes what is left and returns the digest.
+    mutating func finalize() -> SHA256Digest {
+        if count > 0 { flush() }
+        return SHA256Digest(hasher.finalize())
+    }
+}
+
+extension ByteSink {
     @inline(__always) mutating func put(i64 x: Int64) { put(u64: UInt64(bitPattern: x)) }
     @inline(__always) mutating func put(i128 x: Int128) {
         let u = UInt128(bitPattern: x)
@@ -33,10 +98,13 @@ extension ByteSink {
     @inline(__always) mutating func put(bool b: Bool) { put(b ? 1 : 0) }
     /// Length (u32) then UTF-8 bytes.
     mutating func put(string s: String) {
-        let count = s.utf8.count
-        precondition(count <= Int(UInt32.max), "string too long for the log")
-        for shift in stride(from: 24, through: 0, by: -8) { put(UInt8(truncatingIfNeeded: count >> shift)) }
-        for b in s.utf8 { put(b) }
+        var s = s
+        s.withUTF8 { utf8 in
+            let count = utf8.count
+            precondition(count <= Int(UInt32.max), "string too long for the log")
+            for shift in stride(from: 24, through: 0, by: -8) { put(UInt8(truncatingIfNeeded: count >> shift)) }
+            put(bytes: UnsafeRawBufferPointer(utf8))
+        }
     }
     mutating func put(digest d: SHA256Digest) {
         put(u64: d.w0)
@@ -191,12 +259,20 @@ extension VaultEvent {
     }
 
     /// SHA-256 of ``canonicalBytes``, computed from the fields as they are now.
-    /// - Complexity: O(size of the event), no heap allocation.
+    ///
+    /// The event is encoded into a 1 KiB stack buffer and hashed in one call (names are at most
+    /// 64 bytes, so every event the ledger writes fits; a longer one is hashed in pieces).
+    /// - Complexity: O(size of the event); one heap allocation (swift-crypto's hashing context).
     public func computeHash() -> SHA256Digest {
-        var hasher = SHA256()
-        encode(into: &hasher)
-        return hasher.finalize()
+        withUnsafeTemporaryAllocation(byteCount: Self.scratchBytes, alignment: 16) { scratch in
+            var sink = ScratchHashSink(scratch)
+            encode(into: &sink)
+            return sink.finalize()
+        }
     }
+
+    /// Size of the stack buffer ``computeHash()`` encodes into.
+    static let scratchBytes = 1024
 
     /// Whether ``hash`` matches the fields.
     public var isHashValid: Bool { computeHash() == hash }

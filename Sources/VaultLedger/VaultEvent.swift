@@ -12,7 +12,8 @@ public struct VaultEvent: Hashable, Sendable {
     /// What the event records.
     public enum Entry: Hashable, Sendable {
         /// The vault was created.
-        case created(terms: VaultTerms, manager: String)
+        /// (Indirect: boxed once per vault, so that every event stays the size of an action.)
+        indirect case created(terms: VaultTerms, manager: String)
         /// An action was applied.
         case applied(VaultAction)
     }

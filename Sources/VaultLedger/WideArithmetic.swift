@@ -3,26 +3,95 @@ import MarketCore
 /// `a × b / c` for non-negative `a`, `b` and positive `c`, through a 256-bit intermediate,
 /// rounded as stated; nil when the quotient does not fit `Int128`.
 ///
-/// The ledger multiplies shares (up to `10^30`) by equity (up to `2^62`), which can exceed
-/// `Int128`; the fast path uses `Int128` when the product fits, the slow path
-/// `UInt128.multipliedFullWidth` and `dividingFullWidth`.
+/// The ledger multiplies shares (up to `10^30`) by equity (up to `2^62`), and fee sizing by
+/// `2^64`-scaled equity, which can exceed `Int128`: the product is formed exactly in 256 bits
+/// from 64-bit limbs (``mulFull(_:_:)``) and divided by ``divFull(_:_:by:)``, which uses the
+/// hardware's 128-by-64-bit division when it can.
 /// - Complexity: O(1).
 @inlinable func mulDivChecked(_ a: Int128, _ b: Int128, _ c: Int128, _ rounding: Rounding) -> Int128? {
     precondition(a >= 0 && b >= 0 && c > 0, "mulDivChecked takes non-negative factors and a positive divisor")
-    let (product, overflow) = a.multipliedReportingOverflow(by: b)
-    if !overflow { return mulDiv128(product, c, rounding) }
-    let wide = UInt128(a).multipliedFullWidth(by: UInt128(b))
-    let divisor = UInt128(c)
+    // Non-negative (checked above), so the bit patterns are the values.
+    let (high, low) = mulFull(UInt128(truncatingIfNeeded: a), UInt128(truncatingIfNeeded: b))
+    let divisor = UInt128(truncatingIfNeeded: c)
     // The quotient fits UInt128 iff the high half is below the divisor.
-    guard wide.high < divisor else { return nil }
-    let (quotient, remainder) = divisor.dividingFullWidth(wide)
-    var q = quotient
+    guard high < divisor else { return nil }
+    var (q, remainder) = divFull(high, low, by: divisor)
     if rounding == .up && remainder != 0 {
         guard q < UInt128.max else { return nil }
-        q += 1
+        q &+= 1
     }
     guard q <= UInt128(Int128.max) else { return nil }
     return Int128(q)
+}
+
+/// The exact 256-bit product `a × b` as (high, low) 128-bit halves, from four 64×64→128-bit
+/// multiplications.
+@inlinable @inline(__always) func mulFull(_ a: UInt128, _ b: UInt128) -> (high: UInt128, low: UInt128) {
+    let a0 = UInt64(truncatingIfNeeded: a), a1 = UInt64(truncatingIfNeeded: a &>> 64)
+    let b0 = UInt64(truncatingIfNeeded: b), b1 = UInt64(truncatingIfNeeded: b &>> 64)
+    let p00 = a0.multipliedFullWidth(by: b0)
+    if a1 == 0 && b1 == 0 { return (0, UInt128(p00.high) &<< 64 | UInt128(p00.low)) }
+    let p01 = a0.multipliedFullWidth(by: b1), p10 = a1.multipliedFullWidth(by: b0), p11 = a1.multipliedFullWidth(by: b1)
+    // Bits 64–191 of the product: three 64-bit terms, below 3 × 2^64, so no overflow.
+    let middle = UInt128(p00.high) &+ UInt128(p01.low) &+ UInt128(p10.low)
+    let low = (middle &<< 64) | UInt128(p00.low)
+    // The whole product is below 2^256, so the high half cannot overflow either.
+    let high = (UInt128(p11.high) &<< 64 | UInt128(p11.low)) &+ UInt128(p01.high) &+ UInt128(p10.high) &+ (middle &>> 64)
+    return (high, low)
+}
+
+/// `(high × 2^128 + low) / d` and its remainder; requires `high < d` (so the quotient fits).
+///
+/// Three paths: a 128-bit dividend (one 128-bit division); a divisor below 2^64 (two
+/// 128-by-64-bit divisions, long division by 64-bit digits); otherwise Knuth's algorithm D
+/// with 64-bit digits (two quotient digits, each estimated from the top digits and corrected
+/// at most twice).
+@inlinable func divFull(_ high: UInt128, _ low: UInt128, by d: UInt128) -> (quotient: UInt128, remainder: UInt128) {
+    precondition(high < d, "the quotient must fit 128 bits")
+    if high == 0 {
+        let q = low / d
+        return (q, low &- q &* d)
+    }
+    if d &>> 64 == 0 {
+        // high < d < 2^64, so each step divides a 128-bit number whose top digit is below d.
+        let d64 = UInt64(truncatingIfNeeded: d)
+        let (q1, r1) = d64.dividingFullWidth((UInt64(truncatingIfNeeded: high), UInt64(truncatingIfNeeded: low &>> 64)))
+        let (q0, r0) = d64.dividingFullWidth((r1, UInt64(truncatingIfNeeded: low)))
+        return (UInt128(q1) &<< 64 | UInt128(q0), UInt128(r0))
+    }
+    // Normalise so the divisor's top bit is set (s < 64 because d ≥ 2^64). high < d keeps the
+    // shifted dividend below d × 2^128, so it still fits 256 bits and the quotient 128 bits.
+    let s = UInt128(d.leadingZeroBitCount)
+    let v = d &<< s
+    let uHigh = s == 0 ? high : (high &<< s) | (low &>> (128 &- s))
+    let uLow = low &<< s
+    let (q1, r1) = divide3by2(top: uHigh, next: UInt64(truncatingIfNeeded: uLow &>> 64), by: v)
+    let (q0, r0) = divide3by2(top: r1, next: UInt64(truncatingIfNeeded: uLow), by: v)
+    return (UInt128(q1) &<< 64 | UInt128(q0), r0 &>> s)
+}
+
+/// `(top × 2^64 + next) / v` for a normalised `v` (top bit set) and `top < v`: one 64-bit
+/// quotient digit and the 128-bit remainder (Knuth D, step D3–D6).
+@inlinable @inline(__always) func divide3by2(top: UInt128, next: UInt64, by v: UInt128) -> (UInt64, UInt128) {
+    let v1 = UInt64(truncatingIfNeeded: v &>> 64)
+    let u2 = UInt64(truncatingIfNeeded: top &>> 64)
+    // Estimate from the top digits: never too small, and at most 2 too large (v1 normalised).
+    var qhat: UInt64 = u2 >= v1 ? .max : UInt64(truncatingIfNeeded: top / UInt128(v1))
+    // The 192-bit dividend (u2, rest) and product (pTop, pLow) = qhat × v.
+    let uLow = (top &<< 64) | UInt128(next)
+    let v0 = UInt64(truncatingIfNeeded: v)
+    let m0 = qhat.multipliedFullWidth(by: v0), m1 = qhat.multipliedFullWidth(by: v1)
+    let middle = UInt128(m0.high) &+ UInt128(m1.low)
+    var pLow = (middle &<< 64) | UInt128(m0.low)
+    var pTop = m1.high &+ UInt64(truncatingIfNeeded: middle &>> 64)
+    // While the product exceeds the dividend, the digit is one too large (at most twice).
+    while pTop > u2 || (pTop == u2 && pLow > uLow) {
+        qhat &-= 1
+        if pLow < v { pTop &-= 1 }
+        pLow &-= v
+    }
+    // Remainder = dividend − product < v, so it fits 128 bits (the top digits cancel).
+    return (qhat, uLow &- pLow)
 }
 
 /// `a × b / c` like ``mulDivChecked(_:_:_:_:)``, trapping when the quotient does not fit.

@@ -33,8 +33,8 @@ struct CanonicalReader {
 
     mutating func u64() throws(MalformedEvent) -> UInt64 {
         guard bytes.count - offset >= 8 else { throw MalformedEvent(description: "event bytes end early") }
-        var x: UInt64 = 0
-        for i in 0..<8 { x = x << 8 | UInt64(bytes[offset + i]) }
+        // Safe: the guard leaves 8 bytes at `offset` inside the buffer; loadUnaligned allows any alignment.
+        let x = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
         offset += 8
         return x
     }
@@ -60,6 +60,14 @@ struct CanonicalReader {
         guard bytes.count - offset >= count else { throw MalformedEvent(description: "string runs past the event bytes") }
         let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
         offset += count
+        // ASCII (every byte below 0x80) is valid UTF-8 as it stands: decode it without the
+        // validating pass; anything else must validate strictly.
+        var ascii = true
+        for b in slice where b >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return String(decoding: slice, as: UTF8.self) }
         guard let s = String(validating: slice, as: UTF8.self) else {
             throw MalformedEvent(description: "string is not valid UTF-8")
         }
@@ -220,9 +228,8 @@ extension SHA256Digest {
     init?(blob: UnsafeRawBufferPointer) {
         guard blob.count == 32 else { return nil }
         func word(_ at: Int) -> UInt64 {
-            var x: UInt64 = 0
-            for i in 0..<8 { x = x << 8 | UInt64(blob[at + i]) }
-            return x
+            // Safe: at ≤ 24 and the blob holds 32 bytes; loadUnaligned allows any alignment.
+            UInt64(bigEndian: blob.loadUnaligned(fromByteOffset: at, as: UInt64.self))
         }
         self.init(word(0), word(8), word(16), word(24))
     }

@@ -247,6 +247,71 @@ enum EventRows {
         FROM vault_event WHERE vault_id = ? AND sequence >= ? ORDER BY sequence LIMIT ?
         """
 
+    /// The whole log of one vault for verification: like ``selectSQL``, but the event bytes and
+    /// the stored hash come as one BLOB (one read instead of two), with the hash's length, and
+    /// the copied `previous_hash` column is compared with the bytes' own copy (bytes 2–33) by
+    /// SQLite (1 when equal).
+    static let verifySQL = """
+        SELECT sequence, time, kind, actor, equity_after, bytes || hash, length(hash),
+               previous_hash = substr(bytes, 2, 32)
+        FROM vault_event WHERE vault_id = ? ORDER BY sequence
+        """
+
+    /// Decodes one row of ``verifySQL``: the same checks as ``decode(_:vault:)``, the same errors.
+    /// - Throws: ``VaultStoreError/corrupt(vault:sequence:reason:)``.
+    static func decodeForVerification(_ row: Row, vault: String) throws -> VaultEvent {
+        let sequence: Int64 = try row.decode(atIndex: 0)
+        do {
+            let hashLength: Int64? = try row.decode(atIndex: 6)
+            guard hashLength == 32 else {
+                throw VaultStoreError.corrupt(vault: vault, sequence: sequence, reason: "stored hash is not 32 bytes")
+            }
+            let decoded: Result<VaultEvent, MalformedEvent> = try row.withUnsafeData(atIndex: 5) { data in
+                guard let data else { return .failure(MalformedEvent(description: "event bytes are missing")) }
+                return data.withUnsafeBytes { all in
+                    // The hash is the last 32 bytes (its length is checked above); the event bytes the rest.
+                    let split = all.count - 32
+                    guard split >= 0, let hash = SHA256Digest(blob: UnsafeRawBufferPointer(rebasing: all[split...])) else {
+                        return .failure(MalformedEvent(description: "event bytes are missing"))
+                    }
+                    let bytes = UnsafeRawBufferPointer(rebasing: all[..<split])
+                    return Result { () throws(MalformedEvent) in try VaultEvent.decode(canonical: bytes, hash: hash) }
+                }
+            }
+            let event: VaultEvent
+            switch decoded {
+            case .success(let e): event = e
+            case .failure(let m): throw VaultStoreError.corrupt(vault: vault, sequence: sequence, reason: m.description)
+            }
+            let previousMatches: Int64? = try row.decode(atIndex: 7)
+            try checkColumns(event, row, sequence: sequence, vault: vault, previousMatches: previousMatches == 1)
+            return event
+        } catch let error as VaultStoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw error
+        } catch {
+            throw VaultStoreError.corrupt(vault: vault, sequence: sequence, reason: "the event row cannot be read: \(error)")
+        }
+    }
+
+    /// Checks the columns copied out of an event's bytes (`time`, `kind`, `actor`,
+    /// `equity_after` at indexes 1–4; `previous_hash` compared by the caller) against the event.
+    private static func checkColumns(_ event: VaultEvent, _ row: Row, sequence: Int64, vault: String, previousMatches: Bool) throws {
+        var bad: [String] = []
+        if event.sequence != sequence { bad.append("sequence") }
+        if event.time.milliseconds != (try row.decode(Int64.self, atIndex: 1)) { bad.append("time") }
+        if event.kindName != (try row.decode(String.self, atIndex: 2)) { bad.append("kind") }
+        if event.actor != (try row.decode(String.self, atIndex: 3)) { bad.append("actor") }
+        if event.equityAfter.raw != (try row.decode(Int64.self, atIndex: 4)) { bad.append("equity_after") }
+        if !previousMatches { bad.append("previous_hash") }
+        if !bad.isEmpty {
+            throw VaultStoreError.corrupt(
+                vault: vault, sequence: sequence,
+                reason: "event column\(bad.count == 1 ? "" : "s") \(bad.joined(separator: ", ")) disagree\(bad.count == 1 ? "s" : "") with the event bytes")
+        }
+    }
+
     /// Decodes one row of ``selectSQL`` and checks that the columns copied out of the bytes
     /// agree with them.
     /// - Throws: ``VaultStoreError/corrupt(vault:sequence:reason:)``.
@@ -280,18 +345,7 @@ enum EventRows {
         case .failure(let m): throw VaultStoreError.corrupt(vault: vault, sequence: sequence, reason: m.description)
         }
         let previous = try row.withUnsafeData(atIndex: 6) { data in data?.withUnsafeBytes { SHA256Digest(blob: $0) } }
-        var bad: [String] = []
-        if event.sequence != sequence { bad.append("sequence") }
-        if event.time.milliseconds != (try row.decode(Int64.self, atIndex: 1)) { bad.append("time") }
-        if event.kindName != (try row.decode(String.self, atIndex: 2)) { bad.append("kind") }
-        if event.actor != (try row.decode(String.self, atIndex: 3)) { bad.append("actor") }
-        if event.equityAfter.raw != (try row.decode(Int64.self, atIndex: 4)) { bad.append("equity_after") }
-        if previous != event.previousHash { bad.append("previous_hash") }
-        if !bad.isEmpty {
-            throw VaultStoreError.corrupt(
-                vault: vault, sequence: sequence,
-                reason: "event column\(bad.count == 1 ? "" : "s") \(bad.joined(separator: ", ")) disagree\(bad.count == 1 ? "s" : "") with the event bytes")
-        }
+        try checkColumns(event, row, sequence: sequence, vault: vault, previousMatches: previous == event.previousHash)
         return event
     }
 }

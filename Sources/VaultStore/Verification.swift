@@ -37,7 +37,7 @@ enum Verifier {
         let name = row.name
         func stored() throws -> DecodedEvents {
             DecodedEvents(
-                cursor: try Row.fetchCursor(db, sql: EventRows.selectSQL, arguments: [id, 0, Int64.max]), vault: name)
+                cursor: try Row.fetchCursor(db, sql: EventRows.verifySQL, arguments: [id]), vault: name)
         }
         let events = try stored()
         let fast = OneHashReplay.run(events)
@@ -132,7 +132,7 @@ struct DecodedEvents: Sequence {
             if failure.error != nil { return nil }
             do {
                 guard let row = try cursor.next() else { return nil }
-                return try EventRows.decode(row, vault: vault)
+                return try EventRows.decodeForVerification(row, vault: vault)
             } catch let error as VaultStoreError {
                 failure.error = error
             } catch let error as DatabaseError {
@@ -148,14 +148,15 @@ struct DecodedEvents: Sequence {
 }
 
 /// Replays a log with the same guarantees as `Vault.replay` while hashing each event once
-/// instead of twice (SHA-256 dominates verification).
+/// instead of twice, on a second thread while the first reads and decodes the rows.
 ///
 /// `Vault.replay` checks each stored event's hash, then re-applies its action with the log
-/// sealed at every action (a second hash) and compares. Here the vault is rebuilt with
-/// `LogSealing.onDemand`: a batch of actions is re-applied without hashing, then the ledger
-/// seals and drains what it produced, computing each hash and chain link itself; those events
-/// must equal the stored ones field for field, hashes included. Equal fields mean each stored
-/// hash is the hash of the stored fields and links to the one before, which is exactly what
+/// sealed at every action (a second hash) and compares. Here the second thread checks that
+/// each stored hash is the SHA-256 of its stored fields (``VaultEvent/isHashValid``) and
+/// rebuilds the vault with `LogSealing.onDemand`: a batch of actions is
+/// re-applied without hashing, then `Vault.drainEvents(adopting:)` checks that the events it
+/// produced equal the stored ones field for field and that each stored `previousHash` is the
+/// hash before it, and takes the stored hashes as the chain. Together that is exactly what
 /// `Vault.replay` checks. On any difference the caller reruns `Vault.replay` to name the first
 /// bad event.
 ///
@@ -191,11 +192,12 @@ final class OneHashReplay: @unchecked Sendable {
         vault = nil  // keep `v` uniquely referenced: no copy-on-write of the ledger
         defer { vault = v }
         while i < events.count {
-            let event = events[i]
-            guard let action = event.action, case .success = v.apply(action, at: event.time) else { return fail() }
+            // The one SHA-256 per event: the stored hash must be the hash of the stored fields.
+            guard events[i].isHashValid, let action = events[i].action, case .success = v.apply(action, at: events[i].time)
+            else { return fail() }
             i += 1
         }
-        if v.drainEvents() != events { fail() }
+        if !v.drainEvents(adopting: events) { fail() }
     }
 
     private func fail() {

@@ -19,9 +19,10 @@ import VaultStore
 ///     with D depositors, warms up, then times `--repeat` rounds of M single-deposit transactions
 ///     (random existing depositor each), then the same deposits on the in-memory ledger alone
 ///     (the floor). `--synchronous` defaults to NORMAL here; the file at PATH is replaced.
-/// vaultstore-torture --bench verify --db PATH [--events 1000000]
+/// vaultstore-torture --bench verify --db PATH [--events 1000000] [--keep]
 ///     Builds an N-event log in memory (`LogSealing.onDemand`), imports it in one transaction,
-///     then times `verify()` three times and an open with verification; PATH is replaced.
+///     then times `verify()` three times and an open with verification; PATH is replaced
+///     (with --keep, an existing PATH is verified as it is, skipping the build and import).
 /// ```
 @main
 struct Torture {
@@ -208,6 +209,20 @@ struct Torture {
     }
 
     static func benchVerify(_ o: Options) throws {
+        let clock = ContinuousClock()
+        if !(o.keep && FileManager.default.fileExists(atPath: o.db)) { try buildVerifyDatabase(o) }
+        let db = try VaultDatabase(path: o.db, synchronous: .full, verifyOnOpen: false)
+        for run in 1...3 {
+            let report = try db.verify()
+            print("verify run \(run): events=\(report.eventCount) lastHash=\(report.vaults[0].lastHash) duration=\(report.duration)")
+        }
+        let t = clock.now
+        _ = try VaultDatabase(path: o.db, synchronous: .full, verifyOnOpen: true)
+        print("open with verifyOnOpen: \(clock.now - t)")
+    }
+
+    /// Builds the verify benchmark's database at `o.db` (replacing it).
+    static func buildVerifyDatabase(_ o: Options) throws {
         removeDatabase(o.db)
         let clock = ContinuousClock()
         var t = clock.now
@@ -245,14 +260,6 @@ struct Torture {
         print("imported (replay + one-transaction bulk insert) in \(clock.now - t)")
         let size = (try? FileManager.default.attributesOfItem(atPath: o.db)[.size] as? Int) ?? 0
         print("database file \(size / 1_000_000) MB (plus WAL)")
-        let db = try VaultDatabase(path: o.db, synchronous: .full, verifyOnOpen: false)
-        for run in 1...3 {
-            let report = try db.verify()
-            print("verify run \(run): events=\(report.eventCount) lastHash=\(report.vaults[0].lastHash) duration=\(report.duration)")
-        }
-        t = clock.now
-        _ = try VaultDatabase(path: o.db, synchronous: .full, verifyOnOpen: true)
-        print("open with verifyOnOpen: \(clock.now - t)")
     }
 }
 
@@ -272,6 +279,7 @@ struct Options {
     var depositors = 1000
     var events = 1_000_000
     var repeats = 3
+    var keep = false
 
     init(_ args: ArraySlice<String>) throws {
         var it = args.makeIterator()
@@ -301,6 +309,7 @@ struct Options {
             case "--depositors": depositors = try int(flag)
             case "--events": events = try int(flag)
             case "--repeat": repeats = max(1, try int(flag))
+            case "--keep": keep = true
             default: throw UsageError("unknown option \(flag)")
             }
         }

@@ -114,6 +114,6 @@ import VaultLedger
         let bytes = events[2].canonicalBytes
         #expect(bytes.first == 2)  // encoding version 2 (the version-2 fee rules)
         #expect(Array(bytes[1..<33]) == events[1].hash.bytes)
-        #expect(SHA256.hash(bytes) == events[2].hash)
+        #expect(SHA256Digest(hashing: bytes) == events[2].hash)
     }
 }
