@@ -18,28 +18,6 @@ public protocol JITProviderPool {
     mutating func collectQuotes(for offer: AuctionOffer, into quotes: inout ContiguousArray<JITQuote>)
 }
 
-/// A caller's pool seen through one existential: ``PerpVenue/place(market:_:at:providers:events:)``
-/// wraps a pool of any type in this one concrete type, so the venue's taker path (its provider
-/// checks and the engine under it) is compiled once, specialised, in this module. A pool type from
-/// another module left that path unspecialised: about 900 more instructions per taker, values
-/// copied through witness tables. The existential holds a ``PoolPointer`` (one word, stored
-/// inline: nothing is allocated), valid only during the call that made it.
-struct ErasedPool: JITProviderPool {
-    var inner: any JITProviderPool
-    mutating func collectQuotes(for offer: AuctionOffer, into quotes: inout ContiguousArray<JITQuote>) {
-        inner.collectQuotes(for: offer, into: &quotes)
-    }
-}
-
-/// A pointer to the caller's pool (see ``ErasedPool``). Safe because it is created inside
-/// `withUnsafeMutablePointer(to: &providers)` and dropped before that call returns.
-struct PoolPointer<P: JITProviderPool>: JITProviderPool {
-    let pool: UnsafeMutablePointer<P>
-    mutating func collectQuotes(for offer: AuctionOffer, into quotes: inout ContiguousArray<JITQuote>) {
-        pool.pointee.collectQuotes(for: offer, into: &quotes)
-    }
-}
-
 /// No JIT providers.
 public struct NoJITProviders: JITProviderPool {
     public init() {}

@@ -277,10 +277,7 @@ public struct PerpVenue: Sendable {
     /// Places an order after the initial-margin check (reduce-only and risk-reducing orders always pass).
     public mutating func place<P: JITProviderPool>(market: Int, _ request: OrderRequest, at time: Timestamp,
                                                    providers: inout P, events: inout EventBuffer) {
-        withUnsafeMutablePointer(to: &providers) { pool in
-            var erased = ErasedPool(inner: PoolPointer(pool: pool))
-            placeImpl(market: market, request, at: time, providers: &erased, events: &events)
-        }
+        placeImpl(market: market, request, at: time, providers: &providers, events: &events)
     }
 
     /// The body of ``place(market:_:at:providers:events:)``, compiled for this module's pool types.
