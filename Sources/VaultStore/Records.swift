@@ -261,7 +261,7 @@ enum EventRows {
     /// - Throws: ``VaultStoreError/corrupt(vault:sequence:reason:)``.
     static func decodeForVerification(_ row: Row, vault: String) throws -> VaultEvent {
         let sequence: Int64 = try row.decode(atIndex: 0)
-        do {
+        return try readingRow(vault: vault, sequence: sequence) {
             let hashLength: Int64? = try row.decode(atIndex: 6)
             guard hashLength == 32 else {
                 throw VaultStoreError.corrupt(vault: vault, sequence: sequence, reason: "stored hash is not 32 bytes")
@@ -286,6 +286,14 @@ enum EventRows {
             let previousMatches: Int64? = try row.decode(atIndex: 7)
             try checkColumns(event, row, sequence: sequence, vault: vault, previousMatches: previousMatches == 1)
             return event
+        }
+    }
+
+    /// Runs `body` on one event row: store and database errors pass through, anything else
+    /// (a value that cannot be read as its column's type) is reported as a corrupt row.
+    private static func readingRow<T>(vault: String, sequence: Int64, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
         } catch let error as VaultStoreError {
             throw error
         } catch let error as DatabaseError {
@@ -317,15 +325,7 @@ enum EventRows {
     /// - Throws: ``VaultStoreError/corrupt(vault:sequence:reason:)``.
     static func decode(_ row: Row, vault: String) throws -> VaultEvent {
         let sequence: Int64 = try row.decode(atIndex: 0)
-        do {
-            return try decode(row, sequence: sequence, vault: vault)
-        } catch let error as VaultStoreError {
-            throw error
-        } catch let error as DatabaseError {
-            throw error
-        } catch {
-            throw VaultStoreError.corrupt(vault: vault, sequence: sequence, reason: "the event row cannot be read: \(error)")
-        }
+        return try readingRow(vault: vault, sequence: sequence) { try decode(row, sequence: sequence, vault: vault) }
     }
 
     private static func decode(_ row: Row, sequence: Int64, vault: String) throws -> VaultEvent {
