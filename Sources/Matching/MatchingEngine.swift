@@ -214,7 +214,7 @@ public struct MatchingEngine: Sendable {
     public mutating func place(_ request: OrderRequest, at time: Timestamp, events: inout EventBuffer) {
         events.market = marketIndex
         var none = NoJITProviders()
-        placeImpl(request, at: time, providers: &none, events: &events)
+        place(request, at: time, providers: &none, events: &events)
     }
 
     /// Places an order: validates it (a rejection is an event), then — if it crosses — runs the
@@ -223,12 +223,6 @@ public struct MatchingEngine: Sendable {
     /// - Complexity: O(fills + auction steps × log) plus book insertion.
     public mutating func place<P: JITProviderPool>(_ request: OrderRequest, at time: Timestamp, providers: inout P,
                                                    events: inout EventBuffer) {
-        placeImpl(request, at: time, providers: &providers, events: &events)
-    }
-
-    /// The body of ``place(_:at:providers:events:)``, compiled for this module's pool types.
-    mutating func placeImpl<P: JITProviderPool>(_ request: OrderRequest, at time: Timestamp, providers: inout P,
-                                                events: inout EventBuffer) {
         events.market = marketIndex
         guard advance(to: time, events: &events) else {
             events.append(.rejected(request.id, .timeWentBackwards, Timestamp(milliseconds: now)))

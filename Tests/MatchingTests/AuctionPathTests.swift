@@ -55,3 +55,50 @@ import Testing
         }
     }
 }
+
+/// The engine's path lookups (`beginPath`, `stepPrice`, `firstStep`) agree with a plain scan of
+/// the definition for short auctions (all steps stored at once) and long ones (steps computed on
+/// demand, then a binary search), with the lookups interleaved so the memo is exercised.
+@Suite struct AuctionPathLookupTests {
+    @Test func lookupsAgreeWithAScanOfTheDefinition() {
+        var rng = SplitMix64(seed: 0x9A7A)
+        var found = 0, checked = 0
+        for duration: Int32 in [1, 10, 64, 65, 200, 1_000] {
+            var c = MarketConfig()
+            c.auction = AuctionConfig(duration: duration)
+            var engine = MatchingEngine(config: c)
+            var events = EventBuffer()
+            let tick = c.tick.raw
+            for round in 0..<40 {
+                let oracle = tick * Int64(100_000 + rng.next() % 900_000)
+                engine.updateOracle(price: Price(raw: oracle), confidence: Price(raw: oracle / 10_000),
+                                    at: Timestamp(milliseconds: Int64(round)), events: &events)
+                let side: Side = rng.next() & 1 == 0 ? .buy : .sell
+                let away = Int64(rng.next() % 50_000) * tick + Int64(rng.next() % UInt64(tick))  // limits off the tick too
+                let limit = side == .buy ? oracle + away : Swift.max(oracle - away, 0)
+                let path = engine.beginPath(side: side, limit: limit)
+                #expect(path.steps == duration)
+                let reference = (0...Int(duration)).map { path.price(at: Int32($0)) }
+                for _ in 0..<30 {
+                    if rng.next() & 1 == 0 {
+                        let s = Int32(rng.next() % UInt64(duration + 1))
+                        #expect(engine.stepPrice(path, s) == reference[Int(s)])
+                    }
+                    let from = Int32(rng.next() % UInt64(duration + 2))  // one past the end too
+                    let lo = Swift.min(path.start, path.end), hi = Swift.max(path.start, path.end)
+                    let level = lo - tick + Int64(rng.next() % UInt64(hi - lo + 2 * tick + 1))
+                    var expected: Int32? = nil
+                    if from <= duration {
+                        expected = (Int(from)...Int(duration)).first { path.accepts(reference[$0], level) }.map(Int32.init)
+                    }
+                    let got = engine.firstStep(path, from: from, accepting: level)
+                    #expect(got == expected, "duration \(duration) from \(from) level \(level) path \(path)")
+                    if expected != nil { found += 1 }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 6 * 40 * 30)
+        #expect(found > checked / 4)  // most lookups find a step: not only the nil case is exercised
+    }
+}

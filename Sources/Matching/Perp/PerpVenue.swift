@@ -277,12 +277,6 @@ public struct PerpVenue: Sendable {
     /// Places an order after the initial-margin check (reduce-only and risk-reducing orders always pass).
     public mutating func place<P: JITProviderPool>(market: Int, _ request: OrderRequest, at time: Timestamp,
                                                    providers: inout P, events: inout EventBuffer) {
-        placeImpl(market: market, request, at: time, providers: &providers, events: &events)
-    }
-
-    /// The body of ``place(market:_:at:providers:events:)``, compiled for this module's pool types.
-    mutating func placeImpl<P: JITProviderPool>(market: Int, _ request: OrderRequest, at time: Timestamp,
-                                                providers: inout P, events: inout EventBuffer) {
         guard begin(time, &events) else {
             events.append(.rejected(request.id, .timeWentBackwards, Timestamp(milliseconds: now)), market: UInt16(market))
             end(events)
@@ -308,7 +302,7 @@ public struct PerpVenue: Sendable {
             guards.removeAll(keepingCapacity: true)
         }
         var checked = CheckedProviderPool(inner: providers, guards: guards, step: stepRaw[market], enforceMargin: enforceMargin)
-        markets[market].placeImpl(request, at: time, providers: &checked, events: &events)
+        markets[market].place(request, at: time, providers: &checked, events: &events)
         providers = checked.inner
         guardScratch = checked.guards
         afterMatching(market: market, from: start, events: &events)
@@ -344,7 +338,7 @@ public struct PerpVenue: Sendable {
     /// Places an order without JIT providers.
     public mutating func place(market: Int, _ request: OrderRequest, at time: Timestamp, events: inout EventBuffer) {
         var none = NoJITProviders()
-        placeImpl(market: market, request, at: time, providers: &none, events: &events)
+        place(market: market, request, at: time, providers: &none, events: &events)
     }
 
     /// Cancels a resting order (and whatever is linked to it). With `account`, only that account's
