@@ -97,25 +97,39 @@ extension PerpVenue {
     /// and the rest of the account (collateral, other markets) folded into two numbers.
     /// - Complexity: O(markets + assets).
     mutating func marginSnapshot(market m: Int, account: AccountId) -> MarginSnapshot {
-        let one: Int128 = 1_000_000
-        let quoteScale: Int128 = 1_000_000_000 * 1_000_000  // quote raw → 1e21 units (base 1e9 × ratio 1e6)
+        var s = MarginSnapshot()
+        marginSnapshot(market: m, account: account, into: &s)
+        return s
+    }
+
+    /// ``marginSnapshot(market:account:)`` written in place (the provider guards' buffer: no
+    /// copies of the snapshot per provider and order).
+    mutating func marginSnapshot(market m: Int, account: AccountId, into s: inout MarginSnapshot) {
+        // quote raw → 1e21 units (base 1e9 × ratio 1e6): |quote| < 2^63 and 1e15 < 2^50, so the
+        // wrapping product cannot overflow.
+        let quoteScale: Int128 = 1_000_000_000 * 1_000_000
         // Equity (initial weights), in 1e21 units: collateral + Σ other markets (cash − unsettled funding + base × price).
         let i = Int(account.raw)
-        var equity = Int128(i < usdc.count ? usdc[i] : 0) * quoteScale
+        var equity = Int128(i < usdc.count ? usdc[i] : 0) &* quoteScale
         for k in assets.indices where i < usdc.count {
             let amount = assetBalances[i * assets.count + k]
-            if amount != 0 { equity += Int128(amount) * Int128(assetPrices[k]) * Int128(assets[k].initialWeight.raw) }
+            if amount != 0 { equity += wideProduct(amount, assetPrices[k], assets[k].initialWeight.raw) }
         }
         var requirement: Int128 = 0
         for mk in markets.indices where mk != m {
             let x = inputs(mk, account)
             if x.base == 0 && x.quote == 0 && x.openBuy == 0 && x.openSell == 0 { continue }
-            equity += Int128(x.quote - x.pendingFunding) * quoteScale + Int128(x.base) * Int128(x.price) * one
+            equity += Int128(x.quote - x.pendingFunding) &* quoteScale + wideProduct(x.base, x.price, 1_000_000)
             let worst = Swift.max(abs(x.base + x.openBuy), abs(x.base - x.openSell))
-            requirement += Int128(worst) * Int128(x.price) * Int128(risks[mk].ratio(risks[mk].initialMargin, base: worst))
+            requirement += wideProduct(worst, x.price, risks[mk].ratio(risks[mk].initialMargin, base: worst))
         }
-        return MarginSnapshot(inputs: inputs(m, account), otherEquity: equity, otherRequirement: requirement, risk: risks[m],
-                              maxFee: maxTakerFee[m], endOffset: endOffset[m])
+        s.inputs = inputs(m, account)
+        s.otherEquity = equity
+        s.otherRequirement = requirement
+        s.initialMargin = risks[m].initialMargin
+        s.sizePremium = risks[m].sizePremium
+        s.maxFee = maxTakerFee[m]
+        s.endOffset = endOffset[m]
     }
 
     /// Whether the account holds a position or open orders in a market whose margin price is not
@@ -135,14 +149,16 @@ extension PerpVenue {
 /// ``check(side:type:price:size:replacing:)`` is the one initial-margin rule, used for orders,
 /// amends and JIT quotes.
 struct MarginSnapshot {
-    var inputs: MarginInputs
+    var inputs = MarginInputs(base: 0, quote: 0, openBuy: 0, openSell: 0, pendingFunding: 0, price: 0, fresh: false)
     /// Collateral + every other market's equity, in quote × 1e21 units.
-    var otherEquity: Int128
+    var otherEquity: Int128 = 0
     /// Every other market's initial requirement, in the same units.
-    var otherRequirement: Int128
-    var risk: RiskConfig
-    var maxFee: Int64
-    var endOffset: Int64
+    var otherRequirement: Int128 = 0
+    /// The market's initial margin ratio and size premium (``RiskConfig/ratio(_:base:)``, the one rule).
+    var initialMargin: Ppm = .zero
+    var sizePremium: Ppm = .zero
+    var maxFee: Int64 = 0
+    var endOffset: Int64 = 0
 
     /// Whether an order of `size` on `side` keeps the account within initial margin if it fills
     /// in full at its worst price. An order that does not grow the worst-case position
@@ -168,13 +184,13 @@ struct MarginSnapshot {
         guard let worstPrice = MatchingEngine.worstPrice(side: side, type: type, price: price, oracle: oracle, endOffset: endOffset) else {
             return .noOracle
         }
-        let one: Int128 = 1_000_000
-        let quoteScale: Int128 = 1_000_000_000 * 1_000_000
-        let equity = otherEquity + Int128(s.quote - s.pendingFunding) * quoteScale + Int128(s.base) * Int128(oracle) * one
-        let requirement = otherRequirement + Int128(after) * Int128(oracle) * Int128(risk.ratio(risk.initialMargin, base: after))
+        let quoteScale: Int128 = 1_000_000_000 * 1_000_000  // |quote| < 2^63, 1e15 < 2^50: the wrapping product cannot overflow
+        let ratio = RiskConfig.ratio(initialMargin, sizePremium: sizePremium, base: after)
+        let equity = otherEquity + Int128(s.quote - s.pendingFunding) &* quoteScale + wideProduct(s.base, oracle, 1_000_000)
+        let requirement = otherRequirement + wideProduct(after, oracle, ratio)
         // Filling away from the oracle loses the difference at once; the largest fee is paid too.
-        let adverse = Int128(Swift.max(side == .buy ? worstPrice - oracle : oracle - worstPrice, 0))
-        let cost = Int128(size) * adverse * one + Int128(size) * Int128(Swift.max(worstPrice, oracle)) * Int128(maxFee)
+        let adverse = Swift.max(side == .buy ? worstPrice - oracle : oracle - worstPrice, 0)
+        let cost = wideProduct(size, adverse, 1_000_000) + wideProduct(size, Swift.max(worstPrice, oracle), maxFee)
         return equity - cost >= requirement ? nil : .insufficientMargin
     }
 

@@ -291,17 +291,15 @@ public struct PerpVenue: Sendable {
         let start = events.count
         // JIT quotes pass through the venue's checks: registered provider and account, and the
         // initial margin of that account, read before the order (it cannot change until they fill).
-        // The guards' buffer is reused (moved in and out), so a steady stream of orders allocates nothing.
+        // The guards' buffer is reused (moved in and out, snapshots written in place), so a steady
+        // stream of orders allocates and copies nothing.
         var guards = guardScratch
         guardScratch = []
         // Only an order that takes liquidity runs an auction (the engine's own `isTaker` rule), so a
-        // resting maker order reads no provider's margin: guards stay empty and are never consulted.
-        if !request.postOnly && markets[market].isTaker(request).any {
-            fillProviderGuards(&guards, market: market)
-        } else {
-            guards.removeAll(keepingCapacity: true)
-        }
-        var checked = CheckedProviderPool(inner: providers, guards: guards, step: stepRaw[market], enforceMargin: enforceMargin)
+        // resting maker order reads no provider's margin: no guard is active and none is consulted.
+        let active = !request.postOnly && markets[market].isTaker(request).any && fillProviderGuards(&guards, market: market)
+        var checked = CheckedProviderPool(inner: providers, guards: guards, active: active, step: stepRaw[market],
+                                          enforceMargin: enforceMargin)
         markets[market].place(request, at: time, providers: &checked, events: &events)
         providers = checked.inner
         guardScratch = checked.guards
@@ -324,15 +322,22 @@ public struct PerpVenue: Sendable {
         return nil
     }
 
-    /// Each registered provider's margin snapshot in `market` (nil margin when not enforced), into
-    /// `out` (emptied first). None when the market runs no auction (no JIT quotes are asked for).
-    mutating func fillProviderGuards(_ out: inout ContiguousArray<ProviderGuard>, market: Int) {
-        out.removeAll(keepingCapacity: true)
-        guard !jitProviders.isEmpty, markets[market].auctionSteps > 0 else { return }
-        for p in jitProviders {
-            out.append(ProviderGuard(provider: p.provider, account: p.account,
-                                     margin: enforceMargin ? marginSnapshot(market: market, account: p.account) : nil))
+    /// Each registered provider's margin snapshot in `market` (left as it was when margin is not
+    /// enforced), into `out`, one guard per registered provider in registration order.
+    /// - Returns: whether quotes may be taken at all: false when no provider is registered or the
+    ///   market runs no auction (no JIT quotes are asked for).
+    mutating func fillProviderGuards(_ out: inout ContiguousArray<ProviderGuard>, market: Int) -> Bool {
+        guard !jitProviders.isEmpty, markets[market].auctionSteps > 0 else { return false }
+        if out.count != jitProviders.count {  // only after a registration
+            out = ContiguousArray(repeating: ProviderGuard(provider: ProviderId(0), account: AccountId(0), margin: MarginSnapshot()),
+                                  count: jitProviders.count)
         }
+        for k in jitProviders.indices {
+            out[k].provider = jitProviders[k].provider
+            out[k].account = jitProviders[k].account
+            if enforceMargin { marginSnapshot(market: market, account: jitProviders[k].account, into: &out[k].margin) }
+        }
+        return true
     }
 
     /// Places an order without JIT providers.
@@ -510,15 +515,19 @@ public enum VenueError: Error, Sendable, Hashable, CustomStringConvertible {
 struct ProviderGuard {
     var provider: ProviderId
     var account: AccountId
-    var margin: MarginSnapshot?
+    /// Read only when the venue enforces margin.
+    var margin: MarginSnapshot
 }
 
 /// The venue's view of a provider pool: quotes from unregistered providers or for another
-/// account are dropped; each quote's size is cut to what its account's initial margin allows if
-/// it fills at its worst price (``MarginSnapshot/affordable(side:price:size:step:)``).
+/// account are dropped (every quote, when the guards are not `active`); with margin enforced,
+/// each quote's size is cut to what its account's initial margin allows if it fills at its
+/// worst price (``MarginSnapshot/affordable(side:price:size:step:)``), and an out-of-range quote
+/// takes nothing.
 struct CheckedProviderPool<P: JITProviderPool>: JITProviderPool {
     var inner: P
     var guards: ContiguousArray<ProviderGuard>
+    let active: Bool
     let step: Int64
     let enforceMargin: Bool
 
@@ -526,18 +535,19 @@ struct CheckedProviderPool<P: JITProviderPool>: JITProviderPool {
         let start = quotes.count
         inner.collectQuotes(for: offer, into: &quotes)
         var kept = start
-        for r in start..<quotes.count {
-            var q = quotes[r]
-            guard let g = guards.firstIndex(where: { $0.provider == q.provider && $0.account == q.account }) else { continue }
-            if guards[g].margin != nil, q.maxSize.raw > 0, q.worstPrice.raw > 0, q.worstPrice.raw <= Bounds.maxPrice.raw {
-                let size = Swift.min(q.maxSize.raw, Bounds.maxQuantity.raw)
-                q.maxSize = Quantity(raw: guards[g].margin!.affordable(side: offer.takerSide.opposite, price: q.worstPrice.raw,
-                                                                       size: size, step: step))
-            } else if enforceMargin {
-                continue  // an out-of-range quote takes nothing
+        if active {
+            for r in start..<quotes.count {
+                var q = quotes[r]
+                guard let g = guards.firstIndex(where: { $0.provider == q.provider && $0.account == q.account }) else { continue }
+                if enforceMargin {
+                    guard q.maxSize.raw > 0, q.worstPrice.raw > 0, q.worstPrice.raw <= Bounds.maxPrice.raw else { continue }
+                    let size = Swift.min(q.maxSize.raw, Bounds.maxQuantity.raw)
+                    q.maxSize = Quantity(raw: guards[g].margin.affordable(side: offer.takerSide.opposite, price: q.worstPrice.raw,
+                                                                          size: size, step: step))
+                }
+                quotes[kept] = q
+                kept += 1
             }
-            quotes[kept] = q
-            kept += 1
         }
         if kept < quotes.count { quotes.removeLast(quotes.count - kept) }  // (removing none still cost a subrange replace)
     }

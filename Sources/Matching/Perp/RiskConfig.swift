@@ -50,6 +50,11 @@ public struct RiskConfig: Sendable, Hashable {
     /// The margin ratio for a position of `base` (raw, signed) given the base ratio: size premium
     /// added (rounded up: against the account), capped at 100%.
     func ratio(_ baseRatio: Ppm, base: Int64) -> Int64 {
+        Self.ratio(baseRatio, sizePremium: sizePremium, base: base)
+    }
+
+    /// ``ratio(_:base:)`` from the size premium alone (what a margin snapshot keeps of the config).
+    static func ratio(_ baseRatio: Ppm, sizePremium: Ppm, base: Int64) -> Int64 {
         guard sizePremium.raw > 0, base != 0 else { return baseRatio.raw }
         // √(|base| / 1e9) × 1e9 = √(|base| × 1e9)
         let root = isqrt(Int128(abs(base)) * 1_000_000_000, .up)
