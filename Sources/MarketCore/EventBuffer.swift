@@ -86,6 +86,16 @@ public struct EventBuffer: RandomAccessCollection, Sendable {
         entries.reserveCapacity(n)
     }
 
+    /// How many of the buffer's events are fills. Reads each entry in place (iterating the buffer
+    /// copies every event out; a benchmark counting fills per op paid about 70 instructions).
+    @inlinable public var fillCount: Int {
+        entries.withUnsafeBufferPointer { b in
+            var n = 0
+            for i in 0..<used { if case .fill = b[i].event { n &+= 1 } }
+            return n
+        }
+    }
+
     /// Continues numbering from `next` if that is ahead of this buffer (a venue's counter).
     @inlinable public mutating func continueSequence(from next: UInt64) {
         if next > self.next { self.next = next }

@@ -40,10 +40,12 @@ struct PricePath {
 
     @inline(__always) func accepts(_ p: Int64, _ level: Int64) -> Bool { side == .buy ? p >= level : p <= level }
 
-    /// Writes ``price(at:)`` for every step `0...steps` into `out[0...steps]`, with one division
-    /// per step (the tick snap) instead of two: `|end − start| × s / steps` advances by the
-    /// quotient and remainder of `|end − start| / steps`, and its ceiling is the interpolation
-    /// rounded toward the end (up for a buyer's rising path, down for a seller's falling one).
+    /// Writes ``price(at:)`` for every step `0...steps` into `out[0...steps]` with three divisions
+    /// in all instead of two per step. `|end − start| × s / steps` advances by the quotient and
+    /// remainder of `|end − start| / steps`; its ceiling is the interpolation rounded toward the
+    /// end (up for a buyer's rising path, down for a seller's falling one). The price before the
+    /// tick snap is likewise carried as a quotient and remainder by the tick, advanced by the
+    /// per-step quotient and remainder of that advance, so the snap is a comparison.
     /// Equal to ``price(at:)`` at every step (`AuctionPathTests`).
     func fill(_ out: UnsafeMutableBufferPointer<Int64>) {
         let n = Int(steps)
@@ -56,20 +58,36 @@ struct PricePath {
             return
         }
         let (aq, ar) = a.quotientAndRemainder(dividingBy: Int64(n))
-        var q: Int64 = 0  // a × s = q × n + r, 0 ≤ r < n
+        let (dq, dr) = aq.quotientAndRemainder(dividingBy: tick)  // the advance of q per step, in ticks
+        // x = start ± q (toward the end) = xq × tick + xr with 0 ≤ xr < tick, where
+        // a × s = q × n + r, 0 ≤ r < n; the unsnapped price is x ± 1 when r > 0 (the ceiling).
+        var (xq, xr) = start.quotientAndRemainder(dividingBy: tick)  // start ≥ 0: xr ≥ 0
         var r: Int64 = 0
+        let steps64 = Int64(n)
         for s in 0..<n {
-            let m = r > 0 ? q + 1 : q  // ceil(a × s / n)
+            var vq = xq
+            var vr = xr
             if side == .buy {
-                let (pq, pr) = (start + m).quotientAndRemainder(dividingBy: tick)  // p ≥ 0
-                out[s] = Swift.min((pr > 0 ? pq + 1 : pq) * tick, end)  // snapped up
+                if r > 0 { vr += 1; if vr == tick { vr = 0; vq += 1 } }
+                out[s] = Swift.min((vr > 0 ? vq + 1 : vq) * tick, end)  // snapped up
             } else {
-                let pq = (start - m) / tick  // p ≥ end ≥ 0: truncation is the floor
-                out[s] = Swift.max(pq * tick, end)  // snapped down
+                if r > 0 { vr -= 1; if vr < 0 { vr += tick; vq -= 1 } }
+                out[s] = Swift.max(vq * tick, end)  // snapped down (the price is ≥ end ≥ 0: vq is its floor)
             }
-            q += aq
+            // q += aq (+ 1 when r wraps), carried into (xq, xr): dr + carry ≤ tick, so one
+            // correction restores 0 ≤ xr < tick.
             r += ar
-            if r >= Int64(n) { r -= Int64(n); q += 1 }
+            var carry: Int64 = 0
+            if r >= steps64 { r -= steps64; carry = 1 }
+            if side == .buy {
+                xq += dq
+                xr += dr + carry
+                if xr >= tick { xr -= tick; xq += 1 }
+            } else {
+                xq -= dq
+                xr -= dr + carry
+                if xr < 0 { xr += tick; xq -= 1 }
+            }
         }
         out[n] = end
     }

@@ -68,8 +68,11 @@ public struct OracleState: Sendable {
 /// Circuit breakers of one market: price move in a window, volume in a window, invalid oracle,
 /// and a manual trip. Each trip lasts at least the cooldown, then resets once its condition clears.
 public struct CircuitBreakers: Sendable {
-    /// Trip time per kind, or nil when not tripped.
-    var trippedAt: [Int64?] = [nil, nil, nil, nil]
+    /// Trip time per kind, or nil when not tripped. Written only here, each write followed by
+    /// `anyTripped`'s update.
+    private(set) var trippedAt: [Int64?] = [nil, nil, nil, nil]
+    /// Whether any entry of `trippedAt` is set (read on every command; kept, not scanned).
+    private(set) var anyTripped = false
     /// Oracle samples (time, price) within the price window, oldest first.
     var samples: ContiguousArray<(Int64, Int64)> = { var a = ContiguousArray<(Int64, Int64)>(); a.reserveCapacity(1024); return a }()
     var sampleHead = 0
@@ -79,7 +82,7 @@ public struct CircuitBreakers: Sendable {
     public init() {}
 
     /// Whether any breaker is tripped.
-    public var isTripped: Bool { trippedAt.contains { $0 != nil } }
+    public var isTripped: Bool { anyTripped }
     /// Whether `kind` is tripped.
     public func isTripped(_ kind: BreakerKind) -> Bool { trippedAt[Int(kind.rawValue)] != nil }
 
@@ -87,6 +90,7 @@ public struct CircuitBreakers: Sendable {
         let i = Int(kind.rawValue)
         if trippedAt[i] == nil { events.append(.breakerTrip(kind, Timestamp(milliseconds: now))) }
         trippedAt[i] = now
+        anyTripped = true
     }
 
     /// Folds an oracle price into the window; trips if it moved more than allowed.
@@ -127,6 +131,7 @@ public struct CircuitBreakers: Sendable {
             trippedAt[i] = nil
             events.append(.breakerReset(kind, Timestamp(milliseconds: now)))
         }
+        anyTripped = trippedAt.contains { $0 != nil }
     }
 
     /// Base volume traded within the volume window.
@@ -143,6 +148,7 @@ public struct CircuitBreakers: Sendable {
         let i = Int(BreakerKind.manual.rawValue)
         if trippedAt[i] != nil {
             trippedAt[i] = nil
+            anyTripped = trippedAt.contains { $0 != nil }
             events.append(.breakerReset(.manual, Timestamp(milliseconds: now)))
         }
     }

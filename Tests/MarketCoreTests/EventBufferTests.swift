@@ -31,4 +31,19 @@ import Testing
         b.removeAll()
         #expect(b.count == 0 && b.nextSequence == 33)
     }
+
+    /// `fillCount` counts the fills among the live events only (not the cleared slots past them).
+    @Test func fillCountCountsLiveFillsOnly() {
+        var b = EventBuffer()
+        let t = Timestamp(milliseconds: 1)
+        let fill = Fill(taker: OrderId(1), takerAccount: AccountId(1), takerSide: .buy, maker: .amm, price: Price(raw: 10),
+                        size: Quantity(raw: 1), notional: Amount(raw: 10), takerFee: .zero, makerFee: .zero, step: 0, time: t)
+        #expect(b.fillCount == 0)
+        for i in 0..<9 { b.append(i % 3 == 0 ? .fill(fill) : .accepted(OrderId(UInt32(i)), AccountId(1), t)) }
+        #expect(b.fillCount == 3)  // events 0, 3 and 6
+        b.removeAll(keepingCapacity: true)
+        b.append(.accepted(OrderId(1), AccountId(1), t))
+        b.append(.fill(fill))
+        #expect(b.fillCount == 1)  // the three old fills in the kept slots do not count
+    }
 }
