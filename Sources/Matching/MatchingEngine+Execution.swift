@@ -339,7 +339,7 @@ extension MatchingEngine {
         while t.remaining > 0 && !t.stopped {
             // A breaker that trips during this order stops it taking more (reduce-only may go on).
             if !t.reduceOnly && breakers.isTripped { t.halted = true; break }
-            let level = opp == .sell ? book.asks.last : book.bids.last
+            let level = book.bestLevel(opp)
             var makerPrice: Int64? = nil
             if let level, Self.crosses(t.side, level.price, limit) { makerPrice = level.price }
             if useAMM, hasAMM, damm.isLive {
@@ -357,8 +357,7 @@ extension MatchingEngine {
                 }
             }
             guard let mp = makerPrice, let level else { break }
-            let si = Int(level.head)
-            let s = book.slots[si]
+            let s = book.slot(Int(level.head))
             let makerId = OrderId(s.id)
             let sibling = s.hasOco ? book.oco(of: makerId) : kNil
             if s.account == t.account.raw {
@@ -416,7 +415,7 @@ extension MatchingEngine {
             var cur = level.head
             var ownStop = false
             while cur != kNil {
-                let s = book.slots[Int(cur)]
+                let s = book.slot(Int(cur))
                 if s.account == t.account.raw && config.selfTrade == .cancelTaker { ownStop = true; break }
                 // Own orders are cancelled, reduce-only ones may shrink, OCO legs may cancel each other: count none.
                 if s.account != t.account.raw && !s.reduceOnly && !s.hasOco { total += s.qty }

@@ -6,19 +6,20 @@ extension MatchingEngine {
     /// 64 levels), else the AMM's mid, else the last fill of at least the impact notional, else
     /// the oracle; then clamped to within `oracle.maxMarkDivergence` of the last usable oracle.
     public var markPrice: Int64 {
-        Self.fundingMark(bids: book.bids, asks: book.asks, impact: impactNotionalRaw, ammMid: hasAMM && damm.isLive ? damm.midPriceRaw : 0,
+        Self.fundingMark(bids: book.bidLevels, asks: book.askLevels, impact: impactNotionalRaw, ammMid: hasAMM && damm.isLive ? damm.midPriceRaw : 0,
                          last: funding.lastImpactTrade, oracle: oracle.lastValidPrice, band: markBandPpm)
     }
 
     /// The same, from a mutating context: reading a computed property of `self` there made the
     /// compiler copy the whole engine.
     mutating func markNow() -> Int64 {
-        Self.fundingMark(bids: book.bids, asks: book.asks, impact: impactNotionalRaw, ammMid: hasAMM && damm.isLive ? damm.midPriceRaw : 0,
+        Self.fundingMark(bids: book.bidLevels, asks: book.askLevels, impact: impactNotionalRaw, ammMid: hasAMM && damm.isLive ? damm.midPriceRaw : 0,
                          last: funding.lastImpactTrade, oracle: oracle.lastValidPrice, band: markBandPpm)
     }
 
-    static func fundingMark(bids: ContiguousArray<Level>, asks: ContiguousArray<Level>, impact: Int64, ammMid: Int64,
-                            last: Int64, oracle: Int64, band: Int64) -> Int64 {
+    static func fundingMark<L: RandomAccessCollection>(bids: L, asks: L, impact: Int64, ammMid: Int64,
+                                                       last: Int64, oracle: Int64, band: Int64) -> Int64
+    where L.Element == Level, L.Index == Int {
         var m: Int64
         if let bid = impactPrice(bids, notional: impact), let ask = impactPrice(asks, notional: impact) {
             m = bid / 2 + ask / 2 + (bid % 2 + ask % 2) / 2  // (bid + ask) / 2 toward zero, without overflow
@@ -39,7 +40,7 @@ extension MatchingEngine {
     /// The average price to fill `notional` (quote raw) against `levels` (best last): the exact
     /// ratio `notional / base needed`, rounded toward zero once; nil when 64 levels do not hold
     /// that much. (All in `Int128`: notional × 1e9 × price ≤ 1e17 × 1e9 × 1e12 = 1e38.)
-    static func impactPrice(_ levels: ContiguousArray<Level>, notional: Int64) -> Int64? {
+    static func impactPrice<L: RandomAccessCollection>(_ levels: L, notional: Int64) -> Int64? where L.Element == Level, L.Index == Int {
         guard notional > 0 else { return levels.last?.price }
         let target = Int128(notional) * 1_000_000_000  // quote raw × 1e9 = price raw × base raw
         var quote: Int128 = 0

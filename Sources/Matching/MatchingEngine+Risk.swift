@@ -39,11 +39,7 @@ extension MatchingEngine {
     public mutating func cancelAll(of account: AccountId, at time: Timestamp, events: inout EventBuffer) {
         events.market = marketIndex
         guard advance(to: time, events: &events) else { return }
-        var ids: [UInt32] = []
-        for (i, s) in book.slots.enumerated() where s.account == account.raw && Int(s.id) < book.idToSlot.count
-            && book.idToSlot[Int(s.id)] == UInt32(i) {
-            ids.append(s.id)
-        }
+        let ids = book.orderIds(of: account)
         for id in ids where book.contains(OrderId(id)) {
             let sibling = book.oco(of: OrderId(id))
             let rest = book.remove(OrderId(id))

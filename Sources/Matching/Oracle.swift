@@ -78,6 +78,9 @@ public struct CircuitBreakers: Sendable {
     var sampleHead = 0
     /// Volume buckets: 16 per window, each (bucket index, base volume).
     var buckets = ContiguousArray<(Int64, Int64)>(repeating: (.min, 0), count: 16)
+    /// The bucket of the latest fill and the time span it covers, `[start, start + width)`: fills
+    /// within one bucket's span skip the division (``bucket(at:width:)``). `width` 0: none yet.
+    var lastBucket: (index: Int64, start: Int64, width: Int64) = (0, 0, 0)
 
     public init() {}
 
@@ -114,11 +117,22 @@ public struct CircuitBreakers: Sendable {
     mutating func observeVolume(_ qty: Int64, at now: Int64, config: BreakerConfig, events: inout EventBuffer) {
         guard let maxVolume = config.maxVolume else { return }
         let width = Swift.max(config.volumeWindowMs / 16, 1)
-        let b = now / width
+        let b = bucket(at: now, width: width)
         let slot = Int(b % 16)
         if buckets[slot].0 != b { buckets[slot] = (b, 0) }
         buckets[slot].1 = saturatingAdd(buckets[slot].1, qty)
-        if windowVolume(at: now, config: config) > maxVolume.raw { trip(.volume, at: now, events: &events) }
+        if windowVolume(bucket: b) > maxVolume.raw { trip(.volume, at: now, events: &events) }
+    }
+
+    /// `now / width` (the volume bucket of `now`), remembered with its span: a hardware division
+    /// only when `now` leaves the last bucket's span. Only non-negative times are remembered (for
+    /// them the span `[b × width, (b + 1) × width)` is exactly the times whose quotient is `b`).
+    mutating func bucket(at now: Int64, width: Int64) -> Int64 {
+        let last = lastBucket
+        if width == last.width && now >= last.start && now - last.start < width { return last.index }
+        let b = now / width
+        if now >= 0 { lastBucket = (b, b * width, width) }
+        return b
     }
 
     /// Resets breakers whose cooldown has passed and whose condition has cleared.
@@ -136,8 +150,11 @@ public struct CircuitBreakers: Sendable {
 
     /// Base volume traded within the volume window.
     func windowVolume(at now: Int64, config: BreakerConfig) -> Int64 {
-        let width = Swift.max(config.volumeWindowMs / 16, 1)
-        let b = now / width
+        windowVolume(bucket: now / Swift.max(config.volumeWindowMs / 16, 1))
+    }
+
+    /// Base volume in the 16 buckets up to and including bucket `b`.
+    func windowVolume(bucket b: Int64) -> Int64 {
         var total: Int64 = 0
         for (idx, v) in buckets where idx > b - 16 { total = saturatingAdd(total, v) }
         return total
