@@ -61,7 +61,7 @@ extension Vault {
                 receipt: VaultReceipt(
                     amount: Amount(raw: fee), shares: Shares(raw: feeShares), performanceFee: Amount(raw: fee),
                     performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
-                actor: name, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+                actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
                 actorSharesAfter: account.shares.raw))
     }
 
@@ -88,7 +88,7 @@ extension Vault {
                 receipt: VaultReceipt(
                     amount: Amount(raw: fee), shares: Shares(raw: feeShares), performanceFee: Amount(raw: fee),
                     performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
-                actor: "*", actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+                actor: .all, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
                 actorSharesAfter: c.userShares))
     }
 

@@ -90,7 +90,7 @@ extension Vault {
                 receipt: VaultReceipt(
                     amount: Amount(raw: take), shares: Shares(raw: minted), performanceFee: Amount(raw: fee),
                     performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
-                actor: name, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+                actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
                 actorSharesAfter: account.shares.raw))
     }
 

@@ -61,9 +61,15 @@ extension Vault {
         precondition(c.managementAccrued >= 0 && c.protocolAccrued >= 0 && c.pointsAccrued >= 0, "negative carry")
         if let p = c.pendingFees { precondition(p.fees.problem == nil, "pending fees are invalid") }
 
-        precondition(sealedCount <= log.count, "sealed past the log")
-        if let last = log.last { precondition(last.sequence == nextSequence - 1, "log sequence is off") }
-        for i in log.indices.dropFirst() { precondition(log[i].sequence == log[i - 1].sequence + 1, "log gap") }
-        for i in 1..<max(sealedCount, 1) { precondition(log[i].previousHash == log[i - 1].hash, "log chain broken") }
+        precondition(sealedCount <= log.count && hashes.count == sealedCount, "sealed past the log")
+        precondition(head == (hashes.last ?? baseHash), "log head is not the last sealed hash")
+        precondition(Int64(log.count) <= nextSequence, "log holds more events than were appended")
+        precondition(sealedCount > 0 || sealedOffset == 0, "sealing cursor moved with nothing sealed")
+        if log.count > 0 {
+            // The last record decodes and ends exactly at the end of the packed bytes.
+            let (last, end) = decodeEvent(at: log.lastOffset, index: log.count - 1)
+            precondition(end == log.endOffset, "the last packed event does not end the log")
+            if case .applied = last.entry { precondition(last.sequence == nextSequence - 1, "log sequence is off") }
+        }
     }
 }

@@ -1,11 +1,19 @@
 import MarketCore
 
 extension Vault {
-    /// Appends an event (hashing it now if sealing every action).
-    mutating func append(_ event: VaultEvent) {
-        log.append(event)
+    /// Appends an event built whole (the creation event), hashing it now if sealing every action.
+    mutating func appendEvent(_ event: VaultEvent) {
+        log.append(event, manager: managerRecord.name)
         nextSequence += 1
         if sealing == .everyAction { seal() }
+    }
+
+    /// Sequence number of the first buffered event.
+    var firstBufferedSequence: Int64 { nextSequence - Int64(log.count) }
+
+    /// The buffered event at byte `offset` (its `index`-th), without hashes.
+    func decodeEvent(at offset: Int, index: Int) -> (event: VaultEvent, next: Int) {
+        log.decode(at: offset, sequence: firstBufferedSequence + Int64(index), manager: managerRecord.name)
     }
 
     /// Hashes every event not yet hashed, chaining each to the one before.
@@ -13,67 +21,106 @@ extension Vault {
     /// - Complexity: O(unsealed events).
     @discardableResult public mutating func seal() -> SHA256Digest {
         while sealedCount < log.count {
-            log[sealedCount].previousHash = head
-            let hash = log[sealedCount].computeHash()
-            log[sealedCount].hash = hash
+            var (event, next) = decodeEvent(at: sealedOffset, index: sealedCount)
+            event.previousHash = head
+            let hash = event.computeHash()
+            hashes.append(hash)
             head = hash
+            sealedOffset = next
             sealedCount += 1
         }
         return head
     }
 
+    /// The buffered events with their hashes; the log must be sealed.
+    func sealedEvents() -> [VaultEvent] {
+        precondition(sealedCount == log.count, "the log is not sealed")
+        var out: [VaultEvent] = []
+        out.reserveCapacity(log.count)
+        var offset = 0
+        var previous = baseHash
+        for i in 0..<log.count {
+            var (event, next) = decodeEvent(at: offset, index: i)
+            event.previousHash = previous
+            event.hash = hashes[i]
+            previous = event.hash
+            out.append(event)
+            offset = next
+        }
+        return out
+    }
+
     /// The log since creation (or since the last ``drainEvents()``), every event hashed.
-    /// - Complexity: O(1) when sealed; otherwise O(events) (copies, then hashes the unsealed tail).
+    /// - Complexity: O(events) (decodes the packed log; hashes the unsealed tail of a copy).
     public var events: [VaultEvent] {
-        if sealedCount == log.count { return log }
+        if sealedCount == log.count { return sealedEvents() }
         var copy = self
         copy.seal()
-        return copy.log
+        return copy.sealedEvents()
     }
 
     /// The latest event, hashed (what a store persists after each applied action).
     /// - Complexity: O(1) when sealed; otherwise O(unsealed events).
     public var lastEvent: VaultEvent? {
-        guard var event = log.last else { return nil }
-        if sealedCount == log.count { return event }
-        var hash = head
-        for i in sealedCount..<(log.count - 1) {
-            var e = log[i]
-            e.previousHash = hash
-            hash = e.computeHash()
+        guard log.count > 0 else { return nil }
+        if sealedCount == log.count {
+            var (event, _) = decodeEvent(at: log.lastOffset, index: log.count - 1)
+            event.previousHash = sealedCount >= 2 ? hashes[sealedCount - 2] : baseHash
+            event.hash = head
+            return event
         }
-        event.previousHash = hash
-        event.hash = event.computeHash()
-        return event
+        var hash = head
+        var offset = sealedOffset
+        for i in sealedCount..<log.count {
+            var (event, next) = decodeEvent(at: offset, index: i)
+            event.previousHash = hash
+            event.hash = event.computeHash()
+            if i == log.count - 1 { return event }
+            hash = event.hash
+            offset = next
+        }
+        return nil  // not reached: the loop returns at the last event
     }
 
     /// The hash of the latest event: what the next event will carry as its `previousHash`.
     public var lastHash: SHA256Digest {
         var hash = head
+        var offset = sealedOffset
         for i in sealedCount..<log.count {
-            var event = log[i]
+            var (event, next) = decodeEvent(at: offset, index: i)
             event.previousHash = hash
             hash = event.computeHash()
+            offset = next
         }
         return hash
     }
 
     /// Reserves room for `count` more buffered events, so a long backtest does not pay for the
-    /// log array's regrowth (copying every buffered event each time it doubles).
+    /// log's regrowth (copying every buffered event each time it doubles). Reserves address
+    /// space: memory the log never writes is never touched.
     public mutating func reserveEventCapacity(_ count: Int) {
-        log.reserveCapacity(log.count + count)
+        log.reserve(events: count)
+        if sealing == .everyAction { hashes.reserveCapacity(hashes.count + count) }
     }
 
     /// Number of events ever appended (the next event's sequence number).
     public var eventCount: Int64 { nextSequence }
 
+    /// Empties the buffer; the chain continues from `head`.
+    private mutating func clearBuffer() {
+        log.removeAll()
+        hashes.removeAll(keepingCapacity: true)
+        sealedCount = 0
+        sealedOffset = 0
+        baseHash = head
+    }
+
     /// Seals and removes the buffered events, returning them; the chain continues from
     /// ``lastHash``. For a host that persists each event and does not want the log in memory.
     public mutating func drainEvents() -> [VaultEvent] {
         seal()
-        let out = log
-        log = []
-        sealedCount = 0
+        let out = sealedEvents()
+        clearBuffer()
         return out
     }
 
@@ -88,17 +135,19 @@ extension Vault {
     public mutating func drainEvents(adopting stored: [VaultEvent]) -> Bool {
         guard sealedCount == 0, log.count == stored.count else { return false }
         var previous = head
+        var offset = 0
         for i in stored.indices {
             let s = stored[i]
             if s.previousHash != previous { return false }
-            var mine = log[i]
+            var (mine, next) = decodeEvent(at: offset, index: i)
             mine.previousHash = s.previousHash
             mine.hash = s.hash
             if mine != s { return false }
             previous = s.hash
+            offset = next
         }
         head = previous
-        log.removeAll(keepingCapacity: true)
+        clearBuffer()
         return true
     }
 
@@ -144,7 +193,7 @@ extension Vault {
         } catch {
             throw .invalidGenesis(error)
         }
-        if vault.log.last != first { throw .divergence(sequence: 0) }
+        if vault.lastEvent != first { throw .divergence(sequence: 0) }
         var previous = first.hash
         var expected: Int64 = 1
         while let event = iterator.next() {
@@ -155,7 +204,7 @@ extension Vault {
             if case .failure(let error) = vault.apply(action, at: event.time) {
                 throw .refusedOnReplay(sequence: event.sequence, error)
             }
-            if vault.log.last != event { throw .divergence(sequence: event.sequence) }
+            if vault.lastEvent != event { throw .divergence(sequence: event.sequence) }
             previous = event.hash
             expected += 1
         }
@@ -170,8 +219,21 @@ extension Vault: Equatable {
             && lhs.depositors == rhs.depositors && lhs.slots == rhs.slots
             && lhs.nextSequence == rhs.nextSequence
         else { return false }
-        // Same sealing progress: compare the stored logs directly (no hashing).
-        if lhs.sealedCount == rhs.sealedCount && lhs.head == rhs.head { return lhs.log == rhs.log }
+        guard lhs.log.count == rhs.log.count else { return false }
+        // Same sealing progress: compare the buffered events and their stored hashes (no hashing).
+        if lhs.sealedCount == rhs.sealedCount && lhs.head == rhs.head && lhs.baseHash == rhs.baseHash
+            && lhs.hashes == rhs.hashes
+        {
+            var l = 0, r = 0
+            for i in 0..<lhs.log.count {
+                let (a, nl) = lhs.decodeEvent(at: l, index: i)
+                let (b, nr) = rhs.decodeEvent(at: r, index: i)
+                if a != b { return false }
+                l = nl
+                r = nr
+            }
+            return true
+        }
         return lhs.events == rhs.events
     }
 }

@@ -74,7 +74,7 @@ extension Vault {
                 receipt: VaultReceipt(
                     amount: Amount(raw: value), shares: shares, performanceFee: Amount(raw: feeA + feeB),
                     performanceFeeShares: Shares(raw: feeSharesA + feeSharesB), managementFee: Amount(raw: managementFee)),
-                actor: from, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+                actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
                 actorSharesAfter: sender.shares.raw))
     }
 }

@@ -94,7 +94,7 @@ extension Vault {
                 receipt: VaultReceipt(
                     amount: Amount(raw: value), shares: Shares(raw: n), performanceFee: Amount(raw: fee),
                     performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
-                actor: name, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+                actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
                 actorSharesAfter: account.shares.raw))
     }
 
@@ -140,7 +140,7 @@ extension Vault {
             Plan(
                 receipt: VaultReceipt(
                     amount: request.value, shares: Shares(raw: lost), managementFee: Amount(raw: managementFee)),
-                actor: name, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+                actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
                 actorSharesAfter: account.shares.raw))
     }
 
@@ -184,7 +184,7 @@ extension Vault {
             Plan(
                 receipt: VaultReceipt(
                     amount: Amount(raw: payout), shares: Shares(raw: n), managementFee: Amount(raw: managementFee)),
-                actor: name, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+                actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
                 actorSharesAfter: account.shares.raw))
     }
 }

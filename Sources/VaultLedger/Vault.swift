@@ -42,11 +42,18 @@ public struct Vault: Sendable {
     var protocolRecord: VaultAccount
     var depositors: ContiguousArray<VaultAccount>
     var slots: [String: Int]
-    var log: [VaultEvent]
-    /// Events `log[..<sealedCount]` carry their hashes.
+    /// The buffered events, packed (``PackedLog``).
+    var log: PackedLog
+    /// Hashes of the first `sealedCount` buffered events (`hashes.count == sealedCount`).
+    var hashes: [SHA256Digest]
+    /// The first `sealedCount` buffered events are hashed.
     var sealedCount: Int
-    /// Hash of the last sealed event.
+    /// Byte offset in `log` of the first event not yet hashed.
+    var sealedOffset: Int
+    /// Hash of the last sealed event (`baseHash` when none is buffered).
     var head: SHA256Digest
+    /// Hash of the event before the first buffered one (zero at creation).
+    var baseHash: SHA256Digest
     /// Sequence number of the next event.
     var nextSequence: Int64
     /// When hashes are computed.
@@ -82,12 +89,15 @@ public struct Vault: Sendable {
         protocolRecord = VaultAccount(name: terms.protocolName, role: .protocolAccount, pointsIndex: 0, hurdleIndex: 0)
         depositors = []
         slots = [:]
-        log = []
+        log = PackedLog()
+        hashes = []
         sealedCount = 0
+        sealedOffset = 0
         head = .zero
+        baseHash = .zero
         nextSequence = 0
         self.sealing = sealing
-        append(
+        appendEvent(
             VaultEvent(
                 sequence: 0, time: createdAt, entry: .created(terms: terms, manager: manager), actor: manager,
                 equityBefore: .zero, equityAfter: .zero, totalSharesBefore: .zero, totalSharesAfter: .zero,
@@ -161,15 +171,16 @@ public struct Vault: Sendable {
         protocolRecord.shares.raw = c.protocolShares
         var receipt = plan.receipt
         receipt.sequence = nextSequence
-        append(
-            VaultEvent(
-                sequence: nextSequence, time: time, entry: .applied(action), actor: plan.actor,
-                equityBefore: Amount(raw: equityBefore), equityAfter: Amount(raw: c.equity),
-                totalSharesBefore: Shares(raw: sharesBefore), totalSharesAfter: Shares(raw: c.totalShares),
-                actorSharesBefore: Shares(raw: plan.actorSharesBefore), actorSharesAfter: Shares(raw: plan.actorSharesAfter),
-                actorValueBefore: Amount(raw: plan.actorValueBefore),
-                actorValueAfter: Amount(raw: c.value(ofHeld: plan.actorSharesAfter)),
-                feesBefore: feesBefore, feesAfter: c.fees, receipt: receipt))
+        // The event is packed straight from these figures (no `VaultEvent` is built).
+        log.appendApplied(
+            action: action, actor: plan.actor, actorName: "", sequence: nextSequence, time: time,
+            equityBefore: equityBefore, equityAfter: c.equity, totalSharesBefore: sharesBefore,
+            totalSharesAfter: c.totalShares, actorSharesBefore: plan.actorSharesBefore,
+            actorSharesAfter: plan.actorSharesAfter, actorValueBefore: plan.actorValueBefore,
+            actorValueAfter: c.value(ofHeld: plan.actorSharesAfter), feesBefore: feesBefore, feesAfter: c.fees,
+            receipt: receipt)
+        nextSequence += 1
+        if sealing == .everyAction { seal() }
         return .success(receipt)
     }
 
@@ -183,7 +194,8 @@ public struct Vault: Sendable {
     /// What a planned action reports for its event (its records are already written).
     struct Plan {
         var receipt: VaultReceipt
-        var actor: String
+        /// Who acted: the action's name, the manager or `*` (the event's actor).
+        var actor: ActorCode
         var actorSharesBefore: Int128
         var actorValueBefore: Int64
         var actorSharesAfter: Int128
@@ -243,7 +255,7 @@ public struct Vault: Sendable {
     /// (shares, value) before the action.
     func managerPlan(_ receipt: VaultReceipt, before: (Int128, Int64), after c: VaultCore) -> Plan {
         Plan(
-            receipt: receipt, actor: managerRecord.name, actorSharesBefore: before.0, actorValueBefore: before.1,
+            receipt: receipt, actor: .manager, actorSharesBefore: before.0, actorValueBefore: before.1,
             actorSharesAfter: c.managerShares)
     }
 }
