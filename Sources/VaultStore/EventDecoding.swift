@@ -25,13 +25,13 @@ struct CanonicalReader {
 
     var isAtEnd: Bool { offset == bytes.count }
 
-    mutating func u8() throws(MalformedEvent) -> UInt8 {
+    @inline(__always) mutating func u8() throws(MalformedEvent) -> UInt8 {
         guard offset < bytes.count else { throw MalformedEvent(description: "event bytes end early") }
         defer { offset += 1 }
         return bytes[offset]
     }
 
-    mutating func u64() throws(MalformedEvent) -> UInt64 {
+    @inline(__always) mutating func u64() throws(MalformedEvent) -> UInt64 {
         guard bytes.count - offset >= 8 else { throw MalformedEvent(description: "event bytes end early") }
         // Safe: the guard leaves 8 bytes at `offset` inside the buffer; loadUnaligned allows any alignment.
         let x = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
@@ -39,14 +39,14 @@ struct CanonicalReader {
         return x
     }
 
-    mutating func i64() throws(MalformedEvent) -> Int64 { Int64(bitPattern: try u64()) }
+    @inline(__always) mutating func i64() throws(MalformedEvent) -> Int64 { Int64(bitPattern: try u64()) }
 
-    mutating func i128() throws(MalformedEvent) -> Int128 {
+    @inline(__always) mutating func i128() throws(MalformedEvent) -> Int128 {
         let hi = try u64(), lo = try u64()
         return Int128(bitPattern: UInt128(hi) << 64 | UInt128(lo))
     }
 
-    mutating func bool() throws(MalformedEvent) -> Bool {
+    @inline(__always) mutating func bool() throws(MalformedEvent) -> Bool {
         switch try u8() {
         case 0: return false
         case 1: return true
@@ -74,13 +74,13 @@ struct CanonicalReader {
         return s
     }
 
-    mutating func digest() throws(MalformedEvent) -> SHA256Digest {
+    @inline(__always) mutating func digest() throws(MalformedEvent) -> SHA256Digest {
         SHA256Digest(try u64(), try u64(), try u64(), try u64())
     }
 
-    mutating func amount() throws(MalformedEvent) -> Amount { Amount(raw: try i64()) }
-    mutating func ppm() throws(MalformedEvent) -> Ppm { Ppm(raw: try i64()) }
-    mutating func shares() throws(MalformedEvent) -> Shares { Shares(raw: try i128()) }
+    @inline(__always) mutating func amount() throws(MalformedEvent) -> Amount { Amount(raw: try i64()) }
+    @inline(__always) mutating func ppm() throws(MalformedEvent) -> Ppm { Ppm(raw: try i64()) }
+    @inline(__always) mutating func shares() throws(MalformedEvent) -> Shares { Shares(raw: try i128()) }
 
     mutating func fees() throws(MalformedEvent) -> FeeTotals {
         FeeTotals(

@@ -34,31 +34,29 @@ enum Verifier {
     /// - Throws: ``VaultStoreError/corrupt(vault:sequence:reason:)``; `DatabaseError`.
     static func load(_ row: VaultRow, _ db: Database) throws -> Vault {
         guard let id = row.id else { preconditionFailure("fetched vault row has no id") }
-        let name = row.name
-        func stored() throws -> DecodedEvents {
-            DecodedEvents(
-                cursor: try Row.fetchCursor(db, sql: EventRows.verifySQL, arguments: [id]), vault: name)
-        }
-        let events = try stored()
-        let fast = OneHashReplay.run(events)
-        let vault: Vault
-        if let fast {
-            if let failure = events.failure.error { throw failure }
-            vault = fast
-        } else {
-            // Something differs: let `Vault.replay`, the authority, name the first bad event.
-            let again = try stored()
-            do {
-                _ = try Vault.replay(again)
-            } catch {
-                if let failure = again.failure.error, error == .missingGenesis { throw failure }
-                throw VaultStoreError.corrupt(name, error)
-            }
-            if let failure = again.failure.error { throw failure }
-            throw VaultStoreError.corrupt(
-                vault: name, sequence: nil, reason: "re-executing the log does not reproduce the stored events")
-        }
+        let vault = try OneHashReplay.run(vaultID: id, db) ?? authoritativeReplay(of: row.name, id: id, db)
         try compare(row, with: vault, id: id, db)
+        return vault
+    }
+
+    /// Rebuilds the vault with `Vault.replay`, the authority, from rows decoded by
+    /// ``EventRows/decodeForVerification(_:vault:)``: run when the fast path gave up, to name the
+    /// first bad event.
+    /// - Returns: the drained vault when the authority accepts the log (the fast path gives up
+    ///   on some rows it does not read itself, such as a column of another storage class whose
+    ///   value still converts to the right one).
+    private static func authoritativeReplay(of name: String, id: Int64, _ db: Database) throws -> Vault {
+        let events = DecodedEvents(
+            cursor: try Row.fetchCursor(db, sql: EventRows.verifySQL, arguments: [id]), vault: name)
+        var vault: Vault
+        do {
+            vault = try Vault.replay(events)
+        } catch {
+            if let failure = events.failure.error, error == .missingGenesis { throw failure }
+            throw VaultStoreError.corrupt(name, error)
+        }
+        if let failure = events.failure.error { throw failure }
+        _ = vault.drainEvents()
         return vault
     }
 
@@ -148,17 +146,17 @@ struct DecodedEvents: Sequence {
 }
 
 /// Replays a log with the same guarantees as `Vault.replay` while hashing each event once
-/// instead of twice, on a second thread while the first reads and decodes the rows.
+/// instead of twice, on a second thread while the first reads, decodes and hashes the rows.
 ///
 /// `Vault.replay` checks each stored event's hash, then re-applies its action with the log
-/// sealed at every action (a second hash) and compares. Here the second thread checks that
-/// each stored hash is the SHA-256 of its stored fields (``VaultEvent/isHashValid``) and
-/// rebuilds the vault with `LogSealing.onDemand`: a batch of actions is
-/// re-applied without hashing, then `Vault.drainEvents(adopting:)` checks that the events it
-/// produced equal the stored ones field for field and that each stored `previousHash` is the
-/// hash before it, and takes the stored hashes as the chain. Together that is exactly what
-/// `Vault.replay` checks. On any difference the caller reruns `Vault.replay` to name the first
-/// bad event.
+/// sealed at every action (a second hash) and compares. Here each stored hash is checked to be
+/// the SHA-256 of its event (by the reader, ``StoredEventReader``, from the stored bytes; or by
+/// ``feed(_:hashesChecked:)`` itself, ``VaultEvent/isHashValid``) and the vault is rebuilt with
+/// `LogSealing.onDemand`: a batch of actions is re-applied without hashing, then
+/// `Vault.drainEvents(adopting:)` checks that the events it produced equal the stored ones field
+/// for field and that each stored `previousHash` is the hash before it, and takes the stored
+/// hashes as the chain. Together that is exactly what `Vault.replay` checks. On any difference
+/// the caller reruns `Vault.replay` to name the first bad event.
 ///
 /// Batches are fed in order from one thread at a time (the verifier's serial queue); the
 /// result is read after that queue has drained. ``failed`` may be read from any thread.
@@ -176,12 +174,14 @@ final class OneHashReplay: @unchecked Sendable {
     var result: Vault? { broken ? nil : vault }
 
     /// Re-applies the next stored events (in order, from creation on) and compares.
-    func feed(_ events: [VaultEvent]) {
+    /// - Parameter hashesChecked: the caller has already checked that each event's `hash` is
+    ///   the SHA-256 of its canonical bytes; otherwise this checks it (``VaultEvent/isHashValid``).
+    func feed(_ events: [VaultEvent], hashesChecked: Bool = false) {
         if broken || events.isEmpty { return }
         var i = 0
         if vault == nil {
             let first = events[0]
-            guard first.sequence == 0, first.previousHash == .zero,
+            guard first.sequence == 0, first.previousHash == .zero, hashesChecked || first.isHashValid,
                 case .created(let terms, let manager) = first.entry,
                 let created = try? Vault(terms: terms, manager: manager, createdAt: first.time, sealing: .onDemand)
             else { return fail() }
@@ -192,43 +192,110 @@ final class OneHashReplay: @unchecked Sendable {
         vault = nil  // keep `v` uniquely referenced: no copy-on-write of the ledger
         defer { vault = v }
         while i < events.count {
-            // The one SHA-256 per event: the stored hash must be the hash of the stored fields.
-            guard events[i].isHashValid, let action = events[i].action, case .success = v.apply(action, at: events[i].time)
+            // The one SHA-256 per event (unless the reader did it): the stored hash must be the
+            // hash of the stored fields.
+            guard hashesChecked || events[i].isHashValid, let action = events[i].action,
+                case .success = v.apply(action, at: events[i].time)
             else { return fail() }
             i += 1
         }
         if !v.drainEvents(adopting: events) { fail() }
     }
 
+    /// Marks the log as not reproduced (the reader gave up, or a batch differed).
     private func fail() {
         broken = true
         failed.store(true, ordering: .relaxed)
     }
 
-    /// Reads `events` on this thread while a second thread re-applies the batches already read.
-    static func run(_ events: DecodedEvents) -> Vault? {
+    /// Reads vault `id`'s event rows on this thread while a second thread checks and decodes the
+    /// batches already read (``RawEventRows``: hash, bytes and copied columns) and a third
+    /// re-applies the batches already decoded. On two cores the three stages share them.
+    /// - Returns: the rebuilt vault, drained; nil when anything differs (the caller then runs
+    ///   the authoritative replay, which names it).
+    /// - Throws: `DatabaseError` from SQLite.
+    static func run(vaultID id: Int64, _ db: Database) throws -> Vault? {
         let replay = OneHashReplay()
-        let worker = DispatchQueue(label: "VaultStore.verify")
-        let inFlight = DispatchSemaphore(value: 2)
-        var iterator = events.makeIterator()
-        var batch: [VaultEvent] = []
-        batch.reserveCapacity(Self.batch)
+        let decoder = DispatchQueue(label: "VaultStore.verify.decode")
+        let replayer = DispatchQueue(label: "VaultStore.verify.replay")
+        // At most two batches between each pair of stages, and at most five in all (one being
+        // read, two waiting or decoding, two waiting or replaying): memory stays O(batch).
+        let rawSlots = DispatchSemaphore(value: 2), decodedSlots = DispatchSemaphore(value: 2)
+        let stop = StopFlag()
+        let pool = BatchPool()
+        var batch = pool.take()
         func send() {
-            inFlight.wait()
-            let full = batch
-            worker.async {
-                replay.feed(full)
-                inFlight.signal()
+            if batch.count == 0 { return }
+            rawSlots.wait()
+            let box = RawEventBox()
+            box.put(batch)
+            batch = pool.take()
+            decoder.async {
+                var mine = box.take()
+                let ok = !stop.isSet && mine.decode()
+                box.put(mine)
+                rawSlots.signal()
+                guard ok else {
+                    stop.set()
+                    return pool.give(box.take())
+                }
+                decodedSlots.wait()
+                replayer.async {
+                    if !stop.isSet { replay.feed(box.events, hashesChecked: true) }
+                    if replay.failed.load(ordering: .relaxed) { stop.set() }
+                    decodedSlots.signal()
+                    pool.give(box.take())
+                }
             }
-            batch = []
-            batch.reserveCapacity(Self.batch)
         }
-        while !replay.failed.load(ordering: .relaxed), let event = iterator.next() {
-            batch.append(event)
-            if batch.count == Self.batch { send() }
+        /// Waits until every batch sent has gone through both stages.
+        func drain() {
+            decoder.sync {}
+            replayer.sync {}
+        }
+        let statement = try db.makeStatement(sql: StoredEventReader.sql)
+        let rows = try Row.fetchCursor(statement, arguments: [id])
+        let sqlite = statement.sqliteStatement
+        do {
+            // `rows.next()` steps the statement; its `Row` is not used: the current row's
+            // columns are read from the statement itself.
+            while !stop.isSet, try rows.next() != nil {
+                guard batch.append(sqlite) else {
+                    stop.set()
+                    break
+                }
+                if batch.count == Self.batch { send() }
+            }
+        } catch {
+            drain()
+            throw error
         }
         send()
-        worker.sync {}
-        return replay.result
+        drain()
+        return stop.isSet ? nil : replay.result
     }
+}
+
+/// Emptied batches of the verifier's pipeline, for reuse.
+final class BatchPool: Sendable {
+    private let batches = Mutex<[RawEventRows]>([])
+
+    /// An empty batch: a recycled one, or a new one.
+    func take() -> RawEventRows {
+        batches.withLock { $0.popLast() } ?? RawEventRows(capacity: OneHashReplay.batch)
+    }
+
+    /// Empties `batch` (keeping its storage) for a later ``take()``.
+    func give(_ batch: consuming RawEventRows) {
+        var emptied = batch
+        emptied.removeAll()
+        batches.withLock { [emptied] in $0.append(emptied) }
+    }
+}
+
+/// Set once when any stage of the verifier's pipeline gives up; read by all of them.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
 }
