@@ -122,7 +122,7 @@ if ProcessInfo.processInfo.environment["MMVAULT_BENCHMARKS"] != nil {
     package.targets.append(
         .executableTarget(
             name: "MatchingBenchmarks",
-            dependencies: ["MarketCore", "Matching", "MatchingWorkloads", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["MarketCore", "Matching", "MatchingWorkloads", "VaultLedger", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/MatchingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
 }
