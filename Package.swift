@@ -73,7 +73,7 @@ let package = Package(
             "MarketCore", "Matching", "VaultLedger", "StrategyKit", "StrategyRuntime", "StrategyCatalog",
         ]),
         .target(name: "VaultCLI", dependencies: [
-            "MarketCore", "Matching", "MatchingWorkloads", "VaultLedger", "VaultStore",
+            "MarketCore", "Matching", "MatchingWorkloads", "VaultLedger", "VaultStore", "VaultWorkloads",
             "StrategyKit", "StrategyCatalog", "StrategyRuntime", "RuntimeWorkloads", "Backtesting", "Analytics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -122,7 +122,7 @@ if ProcessInfo.processInfo.environment["MMVAULT_BENCHMARKS"] != nil {
     package.targets.append(
         .executableTarget(
             name: "MatchingBenchmarks",
-            dependencies: ["MarketCore", "Matching", "MatchingWorkloads", "VaultLedger", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["MarketCore", "Matching", "MatchingWorkloads", "VaultLedger", "VaultWorkloads", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/MatchingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
 }

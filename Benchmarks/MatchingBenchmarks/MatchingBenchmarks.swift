@@ -3,6 +3,7 @@ import MarketCore
 import Matching
 import MatchingWorkloads
 import VaultLedger
+import VaultWorkloads
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
@@ -64,35 +65,13 @@ let benchmarks: @Sendable () -> Void = {
     for sealing in [LogSealing.onDemand, .everyAction] {
         Benchmark("ledger: 100k actions after 100k warm-up, 10,000 depositors, \(sealing == .onDemand ? "hashed on demand" : "hashed every action")",
                   configuration: .init(metrics: [.wallClock, .mallocCountTotal], warmupIterations: 0, maxIterations: 5)) { b in
-            let terms = VaultTerms(fees: FeeTerms(managementFee: Ppm(raw: 20_000), performanceFee: Ppm(raw: 200_000)))
-            var vault = try Vault(terms: terms, manager: "manager", createdAt: Timestamp(seconds: 0), sealing: sealing)
-            let names = (0..<10_000).map { "d\($0)" }
-            for (i, n) in names.enumerated() {
-                _ = vault.apply(.deposit(depositor: n, amount: Amount(raw: 1_000_000_000)), at: Timestamp(seconds: Int64(i / 100)))
-            }
-            _ = vault.drainEvents()
-            vault.reserveEventCapacity(200_001)
-            var equity = vault.equity.raw
-            func step(_ i: Int) {
-                let name = names[((i / 5) &* 7919) % names.count]
-                let action: VaultAction
-                switch i % 5 {
-                case 0: action = .deposit(depositor: name, amount: Amount(raw: 10_000_000))
-                case 1: action = .requestWithdraw(depositor: name, .amount(Amount(raw: 5_000_000)))
-                case 2: action = .withdraw(depositor: name)
-                case 3:
-                    equity += (i % 10 == 3 ? 1 : -1) * 1_000_000
-                    action = .mark(equity: Amount(raw: equity))
-                default: action = .crystallize(.depositor(name))
-                }
-                _ = vault.apply(action, at: Timestamp(seconds: 1_000 + Int64(i)))
-                equity = vault.equity.raw
-            }
-            for i in 0..<100_000 { step(i) }
+            var w = try LedgerWorkload(sealing: sealing)
+            w.vault.reserveEventCapacity(200_001)
+            for i in 0..<100_000 { _ = w.step(i) }
             b.startMeasurement()
-            for i in 100_000..<200_000 { step(i) }
+            for i in 100_000..<200_000 { _ = w.step(i) }
             b.stopMeasurement()
-            blackHole(vault)
+            blackHole(w.vault)
         }
     }
 }

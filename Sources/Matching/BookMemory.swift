@@ -41,6 +41,17 @@ final class BookMemory {
     }
 }
 
+/// Moves the first `count` elements of `old` into a fresh buffer of `capacity` elements and frees
+/// `old` (the growth step of every book buffer; the caller records the new pointer in its
+/// ``BookMemory`` before anything else can free memory).
+func relocate<T>(_ old: UnsafeMutablePointer<T>, count: Int, capacity: Int) -> UnsafeMutablePointer<T> {
+    precondition(count >= 0 && count <= capacity, "relocating more elements than the new capacity")
+    let fresh = UnsafeMutablePointer<T>.allocate(capacity: capacity)
+    fresh.moveInitialize(from: old, count: count)
+    old.deallocate()
+    return fresh
+}
+
 /// A read-only view of one of a book's buffers (its levels, slots or id map) that keeps the
 /// book's memory alive: while a view exists the memory is shared, so a mutation of the book
 /// copies first and the view keeps seeing the state it was taken from. For tests, invariant
@@ -119,13 +130,9 @@ struct LevelArray: RandomAccessCollection {
         precondition(i >= 0 && i <= count, "level insert index out of range")
         var grown: UnsafeMutablePointer<Level>? = nil
         if count == capacity {
-            let newCapacity = Swift.max(capacity * 2, 16)
-            let fresh = UnsafeMutablePointer<Level>.allocate(capacity: newCapacity)
-            fresh.moveInitialize(from: base, count: count)
-            base.deallocate()
-            base = fresh
-            capacity = newCapacity
-            grown = fresh
+            capacity = Swift.max(capacity * 2, 16)
+            base = relocate(base, count: count, capacity: capacity)
+            grown = base
         }
         // Overlapping move (allowed by `moveInitialize`): [i, count) up one place.
         if i < count { (base + i + 1).moveInitialize(from: base + i, count: count - i) }

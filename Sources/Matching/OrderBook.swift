@@ -292,30 +292,20 @@ public struct OrderBook: @unchecked Sendable {
 
     /// Doubles the slot pool and the free list (their capacities stay equal).
     @inline(never) mutating func growSlots() {
-        let newCapacity = slotCapacity * 2
-        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: newCapacity)
-        slots.moveInitialize(from: slotBase, count: slotsUsed)
-        slotBase.deallocate()
-        let free = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
-        free.moveInitialize(from: freeBase, count: freeCount)
-        freeBase.deallocate()
-        slotBase = slots
-        freeBase = free
-        slotCapacity = newCapacity
-        memory.slots = slots
-        memory.freeSlots = free
+        slotCapacity *= 2
+        slotBase = relocate(slotBase, count: slotsUsed, capacity: slotCapacity)
+        freeBase = relocate(freeBase, count: freeCount, capacity: slotCapacity)
+        memory.slots = slotBase
+        memory.freeSlots = freeBase
     }
 
     /// Grows the id map to at least `needed` entries (at least doubling), new entries `kNil`.
     @inline(never) mutating func growIds(to needed: Int) {
         let newCapacity = Swift.max(needed, idCapacity * 2)
-        let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
-        ids.moveInitialize(from: idBase, count: idCapacity)
-        (ids + idCapacity).initialize(repeating: kNil, count: newCapacity - idCapacity)
-        idBase.deallocate()
-        idBase = ids
+        idBase = relocate(idBase, count: idCapacity, capacity: newCapacity)
+        (idBase + idCapacity).initialize(repeating: kNil, count: newCapacity - idCapacity)
         idCapacity = newCapacity
-        memory.idToSlot = ids
+        memory.idToSlot = idBase
     }
 
     /// Slot `i` of a pool of `used` slots at `base`, checked (for the static helpers below).

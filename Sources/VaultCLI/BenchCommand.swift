@@ -6,6 +6,7 @@ import MatchingWorkloads
 import RuntimeWorkloads
 import StrategyRuntime
 import VaultLedger
+import VaultWorkloads
 
 /// `mmvault bench`: release-mode throughput of the matching core on fixed workloads.
 struct BenchCommand: ParsableCommand {
@@ -186,31 +187,14 @@ struct BenchCommand: ParsableCommand {
                 var times: [Double] = []
                 var applied = 0
                 for _ in 0..<repeats {
-                    var (vault, names) = try ledgerVault(sealing: sealing)
-                    vault.reserveEventCapacity(ledgerOps + 1)
-                    var equity = vault.equity.raw
+                    var w = try LedgerWorkload(sealing: sealing)
+                    w.vault.reserveEventCapacity(ledgerOps + 1)
                     applied = 0
                     let start = clock.now
-                    for i in 0..<ledgerOps {
-                        let t = Timestamp(seconds: 1_000 + Int64(i))
-                        // Each group of five actions is one depositor's deposit, request, payout, a mark, a crystallisation.
-                        let name = names[((i / 5) &* 7919) % names.count]
-                        let action: VaultAction
-                        switch i % 5 {
-                        case 0: action = .deposit(depositor: name, amount: Amount(raw: 10_000_000))
-                        case 1: action = .requestWithdraw(depositor: name, .amount(Amount(raw: 5_000_000)))
-                        case 2: action = .withdraw(depositor: name)
-                        case 3:
-                            equity += (i % 10 == 3 ? 1 : -1) * 1_000_000
-                            action = .mark(equity: Amount(raw: equity))
-                        default: action = .crystallize(.depositor(name))
-                        }
-                        if case .success = vault.apply(action, at: t) { applied += 1 }
-                        equity = vault.equity.raw
-                    }
+                    for i in 0..<ledgerOps { if w.step(i) { applied += 1 } }
                     let d = clock.now - start
                     times.append(Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9)
-                    vault.checkInvariants()
+                    w.vault.checkInvariants()
                 }
                 let med = times.sorted()[times.count / 2] / Double(ledgerOps)
                 print("ledger (\(sealing == .onDemand ? "log hashed on demand" : "log hashed every action")): \(ledgerOps) actions (\(applied) applied), 10,000 depositors, median \(fmt(med)) ns/action = \(fmt(1e3 / med)) M actions/s")
@@ -261,19 +245,6 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// A vault with fees and 10,000 depositors of 1,000 each.
-    func ledgerVault(sealing: LogSealing) throws -> (Vault, [String]) {
-        let terms = VaultTerms(fees: FeeTerms(managementFee: Ppm(raw: 20_000), performanceFee: Ppm(raw: 200_000)))
-        var vault = try Vault(terms: terms, manager: "manager", createdAt: Timestamp(seconds: 0), sealing: sealing)
-        let names = (0..<10_000).map { "d\($0)" }
-        for (i, n) in names.enumerated() {
-            guard case .success = vault.apply(.deposit(depositor: n, amount: Amount(raw: 1_000_000_000)), at: Timestamp(seconds: Int64(i / 100))) else {
-                throw ValidationError("setup deposit refused")
-            }
-        }
-        _ = vault.drainEvents()
-        return (vault, names)
-    }
-
     func fmt(_ x: Double) -> String {
         let r = (x * 100).rounded() / 100
         return String(r)
