@@ -1,31 +1,31 @@
 /// A price in quote per one base unit, scale 1e6 (PRICE_PRECISION).
 @frozen public struct Price: FixedPoint {
-    public static let decimals = 6
+    @inlinable public static var decimals: Int { 6 }
     public var raw: Int64
     @inlinable public init(raw: Int64) { self.raw = raw }
 }
 
 /// A base-asset quantity, scale 1e9 (BASE_PRECISION). Positions are signed.
 @frozen public struct Quantity: FixedPoint {
-    public static let decimals = 9
+    @inlinable public static var decimals: Int { 9 }
     public var raw: Int64
     @inlinable public init(raw: Int64) { self.raw = raw }
 }
 
 /// A quote amount (USDC), scale 1e6 (QUOTE_PRECISION).
 @frozen public struct Amount: FixedPoint {
-    public static let decimals = 6
+    @inlinable public static var decimals: Int { 6 }
     public var raw: Int64
     @inlinable public init(raw: Int64) { self.raw = raw }
 }
 
 /// A ratio in parts per million: 1_000_000 = 100%. Fees, spreads and thresholds use it.
 @frozen public struct Ppm: FixedPoint {
-    public static let decimals = 6
+    @inlinable public static var decimals: Int { 6 }
     public var raw: Int64
     @inlinable public init(raw: Int64) { self.raw = raw }
     /// 100%.
-    public static let one = Ppm(raw: 1_000_000)
+    @inlinable public static var one: Ppm { Ppm(raw: 1_000_000) }
 }
 
 extension Amount {
@@ -70,7 +70,7 @@ extension Quantity {
     @inlinable public var seconds: Int64 { milliseconds >= 0 ? milliseconds / 1000 : -((-milliseconds + 999) / 1000) }
     @inlinable public static func < (a: Timestamp, b: Timestamp) -> Bool { a.milliseconds < b.milliseconds }
     @inlinable public static func + (a: Timestamp, ms: Int64) -> Timestamp { Timestamp(milliseconds: a.milliseconds + ms) }
-    public static let zero = Timestamp(milliseconds: 0)
+    @inlinable public static var zero: Timestamp { Timestamp(milliseconds: 0) }
     public var description: String { String(milliseconds) }
 }
 
@@ -80,7 +80,7 @@ extension Quantity {
 /// Exchanges print funding rates with up to 8 decimals (`0.00010000`); the extra digit of scale keeps
 /// every published rate exact. Negative rates (shorts pay longs) are allowed.
 public struct FundingRate: FixedPoint {
-    public static let decimals = 9
+    @inlinable public static var decimals: Int { 9 }
     public var raw: Int64
     @inlinable public init(raw: Int64) { self.raw = raw }
 }

@@ -25,6 +25,10 @@ public struct NoJITProviders: JITProviderPool {
 }
 
 extension Array: JITProviderPool where Element: JITProvider {
+    /// Any array of providers is a pool. Called from another module, the engine's generic code
+    /// is unspecialised and this body looks up `Array<Element>`'s type metadata at run time on
+    /// every order (about 330 instructions); a host on a hot path uses a concrete pool instead
+    /// (``FixedEdgeProviders``, or the strategy runtime's own).
     public mutating func collectQuotes(for offer: AuctionOffer, into quotes: inout ContiguousArray<JITQuote>) {
         // One uniqueness check for the whole pass, then each provider answers in place: the
         // element-wise `self[i]` of a generic array made each element unique and went through a
@@ -39,6 +43,16 @@ extension Array: JITProviderPool where Element: JITProvider {
                 i &+= 1
             }
         }
+    }
+}
+
+/// A concrete pool of ``FixedEdgeProvider``s: what an array of them does, without the generic
+/// array's run-time type lookups (see the `Array` conformance above).
+public struct FixedEdgeProviders: JITProviderPool, Sendable {
+    public var providers: [FixedEdgeProvider]
+    public init(_ providers: [FixedEdgeProvider]) { self.providers = providers }
+    public mutating func collectQuotes(for offer: AuctionOffer, into quotes: inout ContiguousArray<JITQuote>) {
+        providers.collectQuotes(for: offer, into: &quotes)
     }
 }
 

@@ -51,6 +51,8 @@ public struct MatchingEngine: Sendable {
     /// Scratch for auctions (kept to avoid allocating per order).
     var quoteScratch: ContiguousArray<JITQuote> = []
     var rankScratch: ContiguousArray<RankedQuote> = []
+    /// A venue's checks of JIT quotes, installed for the length of one order (``QuoteGuard``).
+    var quoteGuard = QuoteGuard()
     /// Set when a fill-or-kill check has already collected this order's JIT quotes.
     var quotesReady = false
     /// The current auction's path prices, memoised per step (−1: not computed yet), and the path

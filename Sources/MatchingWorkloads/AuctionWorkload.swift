@@ -6,7 +6,8 @@ import Matching
 /// stay bounded and the run is in steady state.
 public struct AuctionWorkload: Sendable {
     public var engine: MatchingEngine
-    var providers: [FixedEdgeProvider]
+    /// A concrete pool (``FixedEdgeProviders``), as a host would use: not a generic array.
+    var providers: FixedEdgeProviders
     var events = EventBuffer()
     var n: UInt32 = 1_000_000
     var oracle: Int64 = 100_000_000
@@ -18,10 +19,10 @@ public struct AuctionWorkload: Sendable {
         c.breaker = BreakerConfig(maxPriceMove: Ppm(raw: 100_000), maxVolume: Quantity(raw: Int64.max / 4))
         engine = MatchingEngine(config: c, capacity: 4096)
         events.reserveCapacity(64)
-        providers = (0..<4).map { i in
+        providers = FixedEdgeProviders((0..<4).map { i in
             FixedEdgeProvider(id: ProviderId(UInt32(i)), account: AccountId(UInt32(10 + i)), edge: Ppm(raw: 200 + 150 * Int64(i)),
                               maxSize: Quantity(raw: 10_000_000), latency: Int32(i))
-        }
+        })
         engine.updateOracle(price: Price(raw: oracle), confidence: Price(raw: 10_000), at: .zero, events: &events)
         // Resting makers 3..22 ticks either side, deep enough never to run out.
         for i in 0..<20 {

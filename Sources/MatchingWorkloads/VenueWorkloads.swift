@@ -5,7 +5,8 @@ import Matching
 /// on every order: the difference is the margin check's cost on the taker path.
 public struct VenueAuctionWorkload: Sendable {
     public var venue: PerpVenue
-    var providers: [FixedEdgeProvider]
+    /// A concrete pool (``FixedEdgeProviders``), as a host would use: not a generic array.
+    var providers: FixedEdgeProviders
     var events = EventBuffer()
     var n: UInt32 = 1_000_000
     var oracle: Int64 = 100_000_000
@@ -17,11 +18,11 @@ public struct VenueAuctionWorkload: Sendable {
         c.breaker = BreakerConfig(maxPriceMove: Ppm(raw: 100_000), maxVolume: Quantity(raw: Int64.max / 4))
         venue = PerpVenue(markets: [MarketSpec(matching: c)], enforceMargin: enforceMargin)
         events.reserveCapacity(64)
-        providers = (0..<4).map { i in
+        providers = FixedEdgeProviders((0..<4).map { i in
             FixedEdgeProvider(id: ProviderId(UInt32(i)), account: AccountId(UInt32(10 + i)), edge: Ppm(raw: 200 + 150 * Int64(i)),
                               maxSize: Quantity(raw: 10_000_000), latency: Int32(i))
-        }
-        for p in providers { _ = venue.registerProvider(p.id, account: p.account) }
+        })
+        for p in providers.providers { _ = venue.registerProvider(p.id, account: p.account) }
         for a in 0..<22 { _ = venue.deposit(AccountId(UInt32(a)), amount: Amount(raw: 1_000_000_000_000_000), at: .zero, events: &events) }
         venue.updateOracle(market: 0, price: Price(raw: oracle), confidence: Price(raw: 10_000), at: .zero, events: &events)
         for i in 0..<20 {

@@ -46,4 +46,55 @@ import Testing
         b.append(.fill(fill))
         #expect(b.fillCount == 1)  // the three old fills in the kept slots do not count
     }
+
+    /// Copies are independent values (the storage is copy-on-write): a random mix of appends,
+    /// clears that keep or drop capacity, reservations and copies, on several buffers at once,
+    /// against plain arrays of (event, sequence) as the model. A broken uniqueness check would
+    /// let one copy's append overwrite an event another copy still shows.
+    @Test func copiesStayIndependentAgainstAnArrayModel() {
+        struct Pair { var buffer: EventBuffer; var model: [(MarketEvent, UInt64)] }
+        var rng: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ n: UInt64) -> UInt64 {
+            rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17
+            return rng % n
+        }
+        var pairs = [Pair(buffer: EventBuffer(), model: [])]
+        var copies = 0, appendsToShared = 0
+        for step in 0..<20_000 {
+            let k = Int(next(UInt64(pairs.count)))
+            switch next(100) {
+            case 0..<70:
+                let e = MarketEvent.accepted(OrderId(UInt32(step)), AccountId(UInt32(k)), Timestamp(milliseconds: Int64(step)))
+                if pairs.indices.contains(where: { $0 != k && pairs[$0].buffer.count > 0 }) { appendsToShared += 1 }
+                pairs[k].model.append((e, pairs[k].buffer.nextSequence))
+                pairs[k].buffer.append(e)
+            case 70..<78:
+                pairs[k].buffer.removeAll(keepingCapacity: true)
+                pairs[k].model.removeAll()
+            case 78..<80:
+                pairs[k].buffer.removeAll()
+                pairs[k].model.removeAll()
+            case 80..<84:
+                pairs[k].buffer.reserveCapacity(Int(next(64)))
+            default:
+                if pairs.count < 6 {
+                    pairs.append(pairs[k])
+                    copies += 1
+                } else {
+                    pairs.remove(at: k)
+                }
+            }
+            for p in pairs {
+                #expect(p.buffer.count == p.model.count)
+                if p.buffer.count != p.model.count { return }
+                for i in 0..<p.model.count where p.buffer[i] != p.model[i].0 || p.buffer.tag(at: i).sequence != p.model[i].1 {
+                    Issue.record("event \(i) differs from the model at step \(step)")
+                    return
+                }
+            }
+        }
+        // The mix really exercised copies and appends while other buffers held events.
+        #expect(copies > 100)
+        #expect(appendsToShared > 1_000)
+    }
 }

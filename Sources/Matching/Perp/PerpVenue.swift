@@ -291,18 +291,21 @@ public struct PerpVenue: Sendable {
         let start = events.count
         // JIT quotes pass through the venue's checks: registered provider and account, and the
         // initial margin of that account, read before the order (it cannot change until they fill).
-        // The guards' buffer is reused (moved in and out, snapshots written in place), so a steady
-        // stream of orders allocates and copies nothing.
-        var guards = guardScratch
-        guardScratch = []
+        // The checks ride in the engine for this one order (``QuoteGuard``) and the host's pool
+        // goes to the engine as it is: a generic wrapper around the pool made the venue look the
+        // wrapper's type metadata up at run time on every order (about 250 instructions). The
+        // guards' buffer moves between the venue and the engine (snapshots written in place), so
+        // a steady stream of orders allocates and copies nothing.
         // Only an order that takes liquidity runs an auction (the engine's own `isTaker` rule), so a
         // resting maker order reads no provider's margin: no guard is active and none is consulted.
+        var guards = ContiguousArray<ProviderGuard>()
+        swap(&guards, &guardScratch)
         let active = !request.postOnly && markets[market].isTaker(request).any && fillProviderGuards(&guards, market: market)
-        var checked = CheckedProviderPool(inner: providers, guards: guards, active: active, step: stepRaw[market],
-                                          enforceMargin: enforceMargin)
-        markets[market].place(request, at: time, providers: &checked, events: &events)
-        providers = checked.inner
-        guardScratch = checked.guards
+        let step = stepRaw[market]
+        markets[market].quoteGuard.install(&guards, active: active, step: step, enforceMargin: enforceMargin)
+        markets[market].place(request, at: time, providers: &providers, events: &events)
+        markets[market].quoteGuard.uninstall(into: &guards)
+        swap(&guards, &guardScratch)
         afterMatching(market: market, from: start, events: &events)
     }
 
@@ -519,21 +522,37 @@ struct ProviderGuard {
     var margin: MarginSnapshot
 }
 
-/// The venue's view of a provider pool: quotes from unregistered providers or for another
-/// account are dropped (every quote, when the guards are not `active`); with margin enforced,
-/// each quote's size is cut to what its account's initial margin allows if it fills at its
-/// worst price (``MarginSnapshot/affordable(side:price:size:step:)``), and an out-of-range quote
-/// takes nothing.
-struct CheckedProviderPool<P: JITProviderPool>: JITProviderPool {
-    var inner: P
-    var guards: ContiguousArray<ProviderGuard>
-    let active: Bool
-    let step: Int64
-    let enforceMargin: Bool
+/// The venue's checks of JIT quotes, installed in a market's engine for the length of one order
+/// (``PerpVenue/place(market:_:at:providers:events:)``): quotes from unregistered providers or for
+/// another account are dropped (every quote, when the guards are not `active`); with margin
+/// enforced, each quote's size is cut to what its account's initial margin allows if it fills
+/// at its worst price (``MarginSnapshot/affordable(side:price:size:step:)``), and an out-of-range
+/// quote takes nothing. Not installed (a bare engine), quotes pass as the pool gave them.
+struct QuoteGuard {
+    var guards = ContiguousArray<ProviderGuard>()
+    var installed = false
+    var active = false
+    var step: Int64 = 1
+    var enforceMargin = false
 
-    mutating func collectQuotes(for offer: AuctionOffer, into quotes: inout ContiguousArray<JITQuote>) {
-        let start = quotes.count
-        inner.collectQuotes(for: offer, into: &quotes)
+    /// Takes the venue's guards (swapped in: no copy) and settings for one order.
+    mutating func install(_ venueGuards: inout ContiguousArray<ProviderGuard>, active: Bool, step: Int64, enforceMargin: Bool) {
+        swap(&guards, &venueGuards)
+        installed = true
+        self.active = active
+        self.step = step
+        self.enforceMargin = enforceMargin
+    }
+
+    /// Gives the guards back to the venue (swapped out) and stops checking.
+    mutating func uninstall(into venueGuards: inout ContiguousArray<ProviderGuard>) {
+        swap(&guards, &venueGuards)
+        installed = false
+    }
+
+    /// Checks the quotes from index `start` on, in place, keeping their order.
+    func filter(_ quotes: inout ContiguousArray<JITQuote>, from start: Int, takerSide: Side) {
+        guard installed else { return }
         var kept = start
         if active {
             for r in start..<quotes.count {
@@ -542,7 +561,7 @@ struct CheckedProviderPool<P: JITProviderPool>: JITProviderPool {
                 if enforceMargin {
                     guard q.maxSize.raw > 0, q.worstPrice.raw > 0, q.worstPrice.raw <= Bounds.maxPrice.raw else { continue }
                     let size = Swift.min(q.maxSize.raw, Bounds.maxQuantity.raw)
-                    q.maxSize = Quantity(raw: guards[g].margin.affordable(side: offer.takerSide.opposite, price: q.worstPrice.raw,
+                    q.maxSize = Quantity(raw: guards[g].margin.affordable(side: takerSide.opposite, price: q.worstPrice.raw,
                                                                           size: size, step: step))
                 }
                 quotes[kept] = q
