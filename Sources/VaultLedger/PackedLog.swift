@@ -85,16 +85,7 @@ struct PackedLog: Sendable {
             appendSpilled(e)
             return
         }
-        let code: ActorCode
-        if let first = action.firstName, Self.sameBytes(e.actor, first) {
-            code = .actionName
-        } else if Self.sameBytes(e.actor, manager) {
-            code = .manager
-        } else if Self.sameBytes(e.actor, "*") {
-            code = .all
-        } else {
-            code = .inline
-        }
+        let code = Self.actorCode(e.actor, of: action, manager: manager)
         appendApplied(
             action: action, actor: code, actorName: e.actor, sequence: e.sequence, time: e.time,
             equityBefore: e.equityBefore.raw, equityAfter: e.equityAfter.raw,
@@ -102,6 +93,14 @@ struct PackedLog: Sendable {
             actorSharesBefore: e.actorSharesBefore.raw, actorSharesAfter: e.actorSharesAfter.raw,
             actorValueBefore: e.actorValueBefore.raw, actorValueAfter: e.actorValueAfter.raw,
             feesBefore: e.feesBefore, feesAfter: e.feesAfter, receipt: e.receipt)
+    }
+
+    /// How a record refers to `actor`, the actor of an applied `action`.
+    static func actorCode(_ actor: String, of action: VaultAction, manager: String) -> ActorCode {
+        if let first = action.firstName, sameBytes(actor, first) { return .actionName }
+        if sameBytes(actor, manager) { return .manager }
+        if sameBytes(actor, "*") { return .all }
+        return .inline
     }
 
     /// Keeps an event whole (record: tag 0, then its index in `spill`).
@@ -129,13 +128,39 @@ struct PackedLog: Sendable {
         actorSharesBefore: Int128, actorSharesAfter: Int128, actorValueBefore: Int64, actorValueAfter: Int64,
         feesBefore: FeeTotals, feesAfter: FeeTotals, receipt: VaultReceipt
     ) {
-        // Room: every fixed field at its widest plus the names (with their length fields).
-        var room = Self.maxFixedRecordBytes
+        let room = Self.recordRoom(action: action, actor: actor, actorName: actorName)
+        let s = uniqueStorage(room: room)
+        // Every write stays inside `room` bytes past `s.count` (ByteWriter's contract).
+        var w = ByteWriter(s.base + s.count)
+        Self.writeApplied(
+            into: &w, action: action, actor: actor, actorName: actorName, sequence: sequence, time: time,
+            equityBefore: equityBefore, equityAfter: equityAfter, totalSharesBefore: totalSharesBefore,
+            totalSharesAfter: totalSharesAfter, actorSharesBefore: actorSharesBefore, actorSharesAfter: actorSharesAfter,
+            actorValueBefore: actorValueBefore, actorValueAfter: actorValueAfter, feesBefore: feesBefore,
+            feesAfter: feesAfter, receipt: receipt)
+        precondition(w.n <= room, "packed event overran its reserved room")
+        lastOffset = s.count
+        s.count += w.n
+        count += 1
+    }
+
+    /// Bytes to reserve for an applied action's record: every fixed field at its widest plus the
+    /// names (with their length fields).
+    @inline(__always) static func recordRoom(action: VaultAction, actor: ActorCode, actorName: String) -> Int {
+        var room = maxFixedRecordBytes
         action.forEachName { room += $0.utf8.count + 9 }
         if actor == .inline { room += actorName.utf8.count + 9 }
-        let s = uniqueStorage(room: room)
-        // Every write below stays inside `room` bytes past `s.count` (ByteWriter's contract).
-        var w = ByteWriter(s.base + s.count)
+        return room
+    }
+
+    /// Writes an applied action's record (see ``appendApplied(action:actor:actorName:sequence:time:equityBefore:equityAfter:totalSharesBefore:totalSharesAfter:actorSharesBefore:actorSharesAfter:actorValueBefore:actorValueAfter:feesBefore:feesAfter:receipt:)``)
+    /// into memory with ``recordRoom(action:actor:actorName:)`` bytes reserved.
+    @inline(__always) static func writeApplied(
+        into w: inout ByteWriter, action: VaultAction, actor: ActorCode, actorName: String, sequence: Int64,
+        time: Timestamp, equityBefore: Int64, equityAfter: Int64, totalSharesBefore: Int128, totalSharesAfter: Int128,
+        actorSharesBefore: Int128, actorSharesAfter: Int128, actorValueBefore: Int64, actorValueAfter: Int64,
+        feesBefore: FeeTotals, feesAfter: FeeTotals, receipt: VaultReceipt
+    ) {
         w.action(action)
         var flags = actor.rawValue
         if receipt.sequence != sequence { flags |= 4 }
@@ -159,10 +184,6 @@ struct PackedLog: Sendable {
         w.i128(receipt.performanceFeeShares.raw)
         w.i64(receipt.managementFee.raw)
         if let at = receipt.feesEffectiveAt { w.i64(at.milliseconds) }
-        precondition(w.n <= room, "packed event overran its reserved room")
-        lastOffset = s.count
-        s.count += w.n
-        count += 1
     }
 
     /// Bound on a record's bytes apart from names: 1 tag + 2 action bytes + 6 action integers
@@ -225,6 +246,50 @@ struct PackedLog: Sendable {
                 performanceFee: Amount(raw: performanceFee), performanceFeeShares: Shares(raw: performanceFeeShares),
                 managementFee: Amount(raw: managementFee), feesEffectiveAt: feesEffectiveAt))
         return (e, r.n)
+    }
+
+    /// The offset just past the record at `offset` if that record is, byte for byte, the record
+    /// ``append(_:manager:)`` would write for `e`, an applied event at sequence `e.sequence`;
+    /// nil otherwise (a different event, a spilled record, or an equal event whose actor the
+    /// record names another way: the caller then decodes and compares).
+    ///
+    /// Equal bytes mean an equal event, hashes apart, when the record's sequence is
+    /// `e.sequence` (the caller checks it: records do not store it): decoding is a function of
+    /// the bytes and gives back exactly the event that was packed (``PackedLogTests``), so both
+    /// decode to `e`. A record is self-delimiting, so the record at `offset` is exactly that long.
+    func recordEnd(ifPacking e: VaultEvent, at offset: Int, manager: String) -> Int? {
+        guard case .applied(let action) = e.entry, offset >= 0, offset < storage.count else { return nil }
+        let code = Self.actorCode(e.actor, of: action, manager: manager)
+        let room = Self.recordRoom(action: action, actor: code, actorName: e.actor)
+        return withUnsafeTemporaryAllocation(byteCount: room, alignment: 16) { scratch in
+            // `room` bytes: ByteWriter's contract, as for an append (a non-empty buffer has a base).
+            var w = ByteWriter(scratch.baseAddress!)
+            Self.writeApplied(
+                into: &w, action: action, actor: code, actorName: e.actor, sequence: e.sequence, time: e.time,
+                equityBefore: e.equityBefore.raw, equityAfter: e.equityAfter.raw,
+                totalSharesBefore: e.totalSharesBefore.raw, totalSharesAfter: e.totalSharesAfter.raw,
+                actorSharesBefore: e.actorSharesBefore.raw, actorSharesAfter: e.actorSharesAfter.raw,
+                actorValueBefore: e.actorValueBefore.raw, actorValueAfter: e.actorValueAfter.raw,
+                feesBefore: e.feesBefore, feesAfter: e.feesAfter, receipt: e.receipt)
+            precondition(w.n <= room, "packed event overran its reserved room")
+            let length = w.n
+            guard length <= storage.count &- offset else { return nil }
+            // Safe: `scratch` holds `length` written bytes and the log holds `length` bytes from
+            // `offset` (checked just above); both are compared 8 bytes at a time, then byte by byte.
+            let mine = UnsafeRawPointer(storage.base + offset), theirs = UnsafeRawPointer(scratch.baseAddress!)
+            var i = 0
+            while i &+ 8 <= length {
+                if mine.loadUnaligned(fromByteOffset: i, as: UInt64.self) != theirs.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                    return nil
+                }
+                i &+= 8
+            }
+            while i < length {
+                if mine.load(fromByteOffset: i, as: UInt8.self) != theirs.load(fromByteOffset: i, as: UInt8.self) { return nil }
+                i &+= 1
+            }
+            return offset &+ length
+        }
     }
 
     /// Whether two strings have the same UTF-8 bytes (`==` compares canonical equivalence; the
@@ -446,11 +511,22 @@ struct ByteReader {
         return b
     }
 
+    /// The low `length` bytes (0–8) of a little-endian word: a mask of `length × 8` one bits
+    /// (the non-masking shift gives 0 for `length` 0).
+    @inline(__always) static func lowBytes(_ length: Int) -> UInt64 { UInt64.max >> (64 &- 8 &* length) }
+
     mutating func u64() -> UInt64 {
         let length = Int(u8())
         precondition(length <= 8 && n + length <= end, "corrupt packed log")
         var v: UInt64 = 0
-        for i in 0..<length { v |= UInt64(p.load(fromByteOffset: n + i, as: UInt8.self)) << (8 * UInt64(i)) }
+        if end &- n >= 8 {
+            // Safe: `n + 8 <= end`, so the 8 bytes lie inside the written bytes; loadUnaligned
+            // allows any alignment. Bytes past `length` belong to the next field: masked off.
+            // (`PackedLogTests` round-trips every length at the end of the log and away from it.)
+            v = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n, as: UInt64.self)) & Self.lowBytes(length)
+        } else {
+            for i in 0..<length { v |= UInt64(p.load(fromByteOffset: n + i, as: UInt8.self)) << (8 * UInt64(i)) }
+        }
         n += length
         return v
     }
@@ -459,7 +535,19 @@ struct ByteReader {
         let length = Int(u8())
         precondition(length <= 16 && n + length <= end, "corrupt packed log")
         var v: UInt128 = 0
-        for i in 0..<length { v |= UInt128(p.load(fromByteOffset: n + i, as: UInt8.self)) << (8 * UInt128(i)) }
+        if end &- n >= 16 {
+            // Safe: `n + 16 <= end`, so both 8-byte loads lie inside the written bytes; bytes
+            // past `length` are masked off, as in `u64()`.
+            let low = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n, as: UInt64.self))
+            let high = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n &+ 8, as: UInt64.self))
+            if length <= 8 {
+                v = UInt128(low & Self.lowBytes(length))
+            } else {
+                v = UInt128(high & Self.lowBytes(length &- 8)) &<< 64 | UInt128(low)
+            }
+        } else {
+            for i in 0..<length { v |= UInt128(p.load(fromByteOffset: n + i, as: UInt8.self)) << (8 * UInt128(i)) }
+        }
         n += length
         return v
     }

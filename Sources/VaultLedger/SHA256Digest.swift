@@ -1,4 +1,8 @@
+#if canImport(CCryptoBoringSSL)
+import CCryptoBoringSSL
+#else
 import Crypto
+#endif
 
 /// A SHA-256 digest (32 bytes), held as four big-endian 64-bit words so it is a cheap value.
 @frozen public struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
@@ -60,24 +64,74 @@ import Crypto
 
 extension SHA256Digest {
     /// The SHA-256 of `bytes` (swift-crypto; FIPS 180-4).
-    /// - Complexity: O(n); allocates swift-crypto's hashing context (one small object) and, for
-    ///   a sequence that is not contiguous, a copy of the bytes.
+    /// - Complexity: O(n); for a sequence that is not contiguous, allocates a copy of the bytes.
     public init(hashing bytes: some Sequence<UInt8>) {
         let contiguous = bytes.withContiguousStorageIfAvailable { SHA256Digest(hashing: UnsafeRawBufferPointer($0)) }
         self = contiguous ?? Array(bytes).withUnsafeBytes { SHA256Digest(hashing: $0) }
     }
 
     /// The SHA-256 of the bytes in `buffer`, in one `update` call.
-    /// - Complexity: O(n); allocates swift-crypto's hashing context (one small object).
+    /// - Complexity: O(n); no allocation (see ``SHA256Hasher``).
     public init(hashing buffer: UnsafeRawBufferPointer) {
-        var hasher = SHA256()
-        hasher.update(bufferPointer: buffer)
-        self.init(hasher.finalize())
+        var hasher = SHA256Hasher()
+        hasher.update(buffer)
+        self = hasher.finalize()
+    }
+}
+
+/// The ledger's one SHA-256 hasher (every event hash and every stored-bytes check goes through
+/// it): swift-crypto's SHA-256, FIPS 180-4.
+///
+/// Why not `Crypto.SHA256`: on Linux it keeps its BoringSSL context in a heap object
+/// (`DigestContext`), so every hasher costs a `malloc` and a `free` (one per event when the log
+/// is hashed as each action is applied), plus a zeroing of the context and of the digest meant
+/// for secret data. The log's hashes are public, so here the same BoringSSL functions that
+/// `Crypto.SHA256` calls (`SHA256_Init`, `_Update`, `_Final`, from swift-crypto's own
+/// `CCryptoBoringSSL` module) run on a `SHA256_CTX` held inline in this struct: on the stack,
+/// no allocation. Where that module is not available (Apple platforms, where swift-crypto wraps
+/// CryptoKit), `Crypto.SHA256` is used as before. ``SHA256Tests`` pins both paths to the
+/// FIPS 180-4 vectors (one, several and 15,625 blocks; updates split at every offset).
+struct SHA256Hasher {
+    #if canImport(CCryptoBoringSSL)
+    private var context = SHA256_CTX()
+
+    init() {
+        // Always returns 1 (BoringSSL's documented contract).
+        _ = CCryptoBoringSSL_SHA256_Init(&context)
     }
 
-    /// The four big-endian words of a swift-crypto digest.
-    init(_ digest: Crypto.SHA256Digest) {
-        self = digest.withUnsafeBytes { raw in
+    /// Adds the bytes of `buffer`.
+    mutating func update(_ buffer: UnsafeRawBufferPointer) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        // Safe: BoringSSL reads exactly `buffer.count` bytes from `base`, which `buffer` covers,
+        // and writes only `context`, which `&context` points at for the call's duration.
+        _ = CCryptoBoringSSL_SHA256_Update(&context, base, buffer.count)
+    }
+
+    /// The digest of everything added (the hasher is spent: call once).
+    mutating func finalize() -> SHA256Digest {
+        var out: DigestBytes = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &out) { raw in
+            // Safe: `out` is 32 bytes (four UInt64s, no padding), exactly SHA256_DIGEST_LENGTH,
+            // which is all `SHA256_Final` writes; `raw` is valid for the closure's duration.
+            _ = CCryptoBoringSSL_SHA256_Final(raw.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
+        }
+        return SHA256Digest(UInt64(bigEndian: out.0), UInt64(bigEndian: out.1), UInt64(bigEndian: out.2), UInt64(bigEndian: out.3))
+    }
+
+    /// A digest's 32 bytes in memory order.
+    private typealias DigestBytes = (UInt64, UInt64, UInt64, UInt64)
+    #else
+    private var hasher = SHA256()
+
+    init() {}
+
+    /// Adds the bytes of `buffer`.
+    mutating func update(_ buffer: UnsafeRawBufferPointer) { hasher.update(bufferPointer: buffer) }
+
+    /// The digest of everything added (the hasher is spent: call once).
+    mutating func finalize() -> SHA256Digest {
+        hasher.finalize().withUnsafeBytes { raw in
             // A SHA-256 digest is 32 bytes, so the four 8-byte loads stay inside `raw`.
             precondition(raw.count == 32, "a SHA-256 digest is 32 bytes")
             return SHA256Digest(
@@ -87,4 +141,5 @@ extension SHA256Digest {
                 UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
         }
     }
+    #endif
 }

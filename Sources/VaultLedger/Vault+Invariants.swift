@@ -11,7 +11,7 @@ extension Vault {
     /// - withdrawals: each request holds `0 < n ≤ shares`, and Σ request values = `totalWithdrawRequested`;
     /// - marks: depositor marks ≥ 0; an empty account has mark and hurdle zero; the manager and
     ///   protocol have none;
-    /// - names: the name table and the depositor array agree; terms are valid;
+    /// - names: the name table, its ASCII index and the depositor array agree; terms are valid;
     /// - log: sequence numbers are contiguous and sealed events chain.
     /// - Complexity: O(depositors + buffered events).
     public func checkInvariants() {
@@ -41,11 +41,17 @@ extension Vault {
                 precondition(a.highWaterMark.raw == 0 && a.hurdleAccrued == 0, "\(a.name) is not a depositor but has a mark")
             }
         }
+        var asciiNames = 0
         for (i, a) in depositors.enumerated() {
             precondition(a.role == .depositor && slots[a.name] == i, "\(a.name) is misfiled")
+            if AsciiNameIndex.hash(a.name) != nil {
+                asciiNames += 1
+                precondition(asciiSlots.index(of: a.name, in: depositors) == i, "\(a.name) is misfiled in the ASCII index")
+            }
             check(a)
             userShares += a.shares.raw
         }
+        precondition(asciiSlots.count == asciiNames, "the ASCII index holds names no depositor has")
         check(managerRecord)
         check(protocolRecord)
         precondition(managerRecord.role == .manager && protocolRecord.role == .protocolAccount, "roles swapped")

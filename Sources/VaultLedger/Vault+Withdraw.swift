@@ -1,8 +1,9 @@
 import MarketCore
 
 extension Vault {
-    /// Looks up an existing account for a withdrawal-type action.
-    private func existing(_ name: String) -> Result<Slot, VaultError> {
+    /// Looks up an existing account for a withdrawal-type action. (Inlined: called out of line
+    /// from a `mutating` plan, a non-mutating method gets a copy of the whole vault.)
+    @inline(__always) private func existing(_ name: String) -> Result<Slot, VaultError> {
         // A name already on file was checked when it was created: look it up first.
         let slot = slot(of: name)
         if slot == .new { return .failure(Self.nameProblem(name) != nil ? .invalidName(name) : .unknownAccount(name)) }

@@ -42,6 +42,9 @@ public struct Vault: Sendable {
     var protocolRecord: VaultAccount
     var depositors: ContiguousArray<VaultAccount>
     var slots: [String: Int]
+    /// The depositors with ASCII names, indexed again for a cheaper lookup (``AsciiNameIndex``);
+    /// derived from `depositors`, so not part of `==`.
+    var asciiSlots: AsciiNameIndex
     /// The buffered events, packed (``PackedLog``).
     var log: PackedLog
     /// Hashes of the first `sealedCount` buffered events (`hashes.count == sealedCount`).
@@ -89,6 +92,7 @@ public struct Vault: Sendable {
         protocolRecord = VaultAccount(name: terms.protocolName, role: .protocolAccount, pointsIndex: 0, hurdleIndex: 0)
         depositors = []
         slots = [:]
+        asciiSlots = AsciiNameIndex()
         log = PackedLog()
         hashes = []
         sealedCount = 0
@@ -171,16 +175,34 @@ public struct Vault: Sendable {
         protocolRecord.shares.raw = c.protocolShares
         var receipt = plan.receipt
         receipt.sequence = nextSequence
+        let actorValueAfter = c.value(ofHeld: plan.actorSharesAfter)
+        // Sealing every action, every earlier event is already hashed: this one is hashed below
+        // straight from its figures instead of being decoded back out of the packed log.
+        let hashNow = sealing == .everyAction && sealedCount == log.count
         // The event is packed straight from these figures (no `VaultEvent` is built).
         log.appendApplied(
             action: action, actor: plan.actor, actorName: "", sequence: nextSequence, time: time,
             equityBefore: equityBefore, equityAfter: c.equity, totalSharesBefore: sharesBefore,
             totalSharesAfter: c.totalShares, actorSharesBefore: plan.actorSharesBefore,
             actorSharesAfter: plan.actorSharesAfter, actorValueBefore: plan.actorValueBefore,
-            actorValueAfter: c.value(ofHeld: plan.actorSharesAfter), feesBefore: feesBefore, feesAfter: c.fees,
+            actorValueAfter: actorValueAfter, feesBefore: feesBefore, feesAfter: c.fees,
             receipt: receipt)
+        if hashNow, let actor = actorName(plan.actor, of: action) {
+            // The same fields, and the same encoder, that `seal()` would hash after decoding the
+            // record (`HotPathTests` checks both sealing modes give the same chain, action by action).
+            let hash = VaultEvent.hashApplied(
+                previousHash: head, sequence: nextSequence, time: time, action: action, actor: actor,
+                equityBefore: equityBefore, equityAfter: c.equity, totalSharesBefore: sharesBefore,
+                totalSharesAfter: c.totalShares, actorSharesBefore: plan.actorSharesBefore,
+                actorSharesAfter: plan.actorSharesAfter, actorValueBefore: plan.actorValueBefore,
+                actorValueAfter: actorValueAfter, feesBefore: feesBefore, feesAfter: c.fees, receipt: receipt)
+            hashes.append(hash)
+            head = hash
+            sealedCount += 1
+            sealedOffset = log.endOffset
+        }
         nextSequence += 1
-        if sealing == .everyAction { seal() }
+        if sealing == .everyAction { seal() }  // nothing left to hash when hashed above
         return .success(receipt)
     }
 
@@ -201,14 +223,30 @@ public struct Vault: Sendable {
         var actorSharesAfter: Int128
     }
 
-    func slot(of name: String) -> Slot {
+    /// The event's actor name for an actor code (what the packed log's decoder gives back), or
+    /// nil for ``ActorCode/inline``, which an applied action never uses.
+    /// (Inlined, like ``slot(of:)`` and ``account(at:named:in:)``: called out of line from a
+    /// `mutating` method, a non-mutating method gets a copy of the whole vault, about 1 KB.)
+    @inline(__always) func actorName(_ code: ActorCode, of action: VaultAction) -> String? {
+        switch code {
+        case .actionName: action.firstName
+        case .manager: managerRecord.name
+        case .all: "*"
+        case .inline: nil
+        }
+    }
+
+    @inline(__always) func slot(of name: String) -> Slot {
+        // First the ASCII index: a name found there is a depositor's, and neither the manager's
+        // nor the protocol's (see ``AsciiNameIndex``).
+        if let i = asciiSlots.index(of: name, in: depositors) { return .depositor(i) }
         if name == managerRecord.name { return .manager }
         if name == protocolRecord.name { return .protocolAccount }
         if let i = slots[name] { return .depositor(i) }
         return .new
     }
 
-    func account(at slot: Slot, named name: String, in c: VaultCore) -> VaultAccount {
+    @inline(__always) func account(at slot: Slot, named name: String, in c: VaultCore) -> VaultAccount {
         switch slot {
         case .manager:
             var a = managerRecord
@@ -248,6 +286,7 @@ public struct Vault: Sendable {
         case .new:
             slots[account.name] = depositors.count
             depositors.append(account)
+            asciiSlots.add(depositors.count - 1, in: depositors)
         }
     }
 

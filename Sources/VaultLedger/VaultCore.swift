@@ -222,8 +222,8 @@ struct VaultCore: Hashable, Sendable {
         // Everything owed, in units of 1 / (1e6 × year) quote: < 1e18 × 3.2e13 + carry, far inside Int128.
         let owedM = (rm > 0 ? managementAccrued : 0) + yearlyM * Self.ratePerYearUnit + d * rm * rest
         let owedP = (rp > 0 ? protocolAccrued : 0) + yearlyP * Self.ratePerYearUnit + d * rp * rest
-        var feeM = owedM / Self.ratePerYearUnit  // floor: favours depositors
-        var feeP = owedP / Self.ratePerYearUnit
+        var feeM = quotient(owedM, Self.ratePerYearUnit)  // floor (owed ≥ 0): favours depositors
+        var feeP = quotient(owedP, Self.ratePerYearUnit)
         // Depositors keep at least one raw unit (only a large carry can reach this).
         let cap = max(depositorEquity - 1, 0)
         var cappedM = false, cappedP = false
@@ -301,7 +301,7 @@ struct VaultCore: Hashable, Sendable {
         // 128-bit divisions), settles the usual case (a fee far below the limit) without the
         // 256-bit division that floorW itself needs.
         let limitT = Shares.limit.raw + virtualShares
-        let floorWBound = e1Scaled / (limitT / k) + 1
+        let floorWBound = quotient(e1Scaled, quotient(limitT, k)) + 1
         var f = fee
         var cut = false
         if floorWBound > w || f > (w - floorWBound) >> Self.feeFractionBits {
@@ -364,7 +364,8 @@ struct VaultCore: Hashable, Sendable {
     /// `floor(base × rate / 1e6)` (down: favours the depositor). A depositor at or below its
     /// mark pays nothing. If every part rounds to zero while a rate is set, nothing happens
     /// and the mark stays (the fee carries to a later crystallisation rather than being erased).
-    func performanceFeeDue(_ account: VaultAccount) -> (manager: Int64, protocol: Int64, value: Int64)? {
+    /// (Inlined into ``crystallize(_:)``, which would otherwise copy the core and the account to call it.)
+    @inline(__always) func performanceFeeDue(_ account: VaultAccount) -> (manager: Int64, protocol: Int64, value: Int64)? {
         guard account.role == .depositor, account.shares.raw > 0 else { return nil }
         let value = value(ofHeld: account.shares.raw)
         let profit = Int128(value) - Int128(account.highWaterMark.raw)

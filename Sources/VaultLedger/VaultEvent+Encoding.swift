@@ -1,4 +1,3 @@
-import Crypto
 import MarketCore
 
 /// Somewhere canonical bytes go: a scratch buffer that is then hashed, or an array for inspection.
@@ -38,7 +37,7 @@ struct ScratchHashSink: ByteSink {
     private let base: UnsafeMutableRawPointer
     private let capacity: Int
     private var count = 0
-    private var hasher = SHA256()
+    private var hasher = SHA256Hasher()
 
     /// - Parameter buffer: scratch memory that outlives the sink (at least 8 bytes).
     init(_ buffer: UnsafeMutableRawBufferPointer) {
@@ -51,7 +50,7 @@ struct ScratchHashSink: ByteSink {
     /// Hashes the buffered bytes and empties the buffer.
     @inline(never) private mutating func flush() {
         // Safe: `count <= capacity`, so the range lies inside the caller's buffer.
-        hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: count))
+        hasher.update(UnsafeRawBufferPointer(start: base, count: count))
         count = 0
     }
 
@@ -84,7 +83,7 @@ struct ScratchHashSink: ByteSink {
     /// Hashes what is left and returns the digest.
     mutating func finalize() -> SHA256Digest {
         if count > 0 { flush() }
-        return SHA256Digest(hasher.finalize())
+        return hasher.finalize()
     }
 }
 
@@ -224,10 +223,7 @@ extension VaultEvent {
     /// length and UTF-8, optionals as a presence byte, enums as a tag byte then their payload.
     /// ``hash`` itself is not included.
     func encode(into sink: inout some ByteSink) {
-        sink.put(Self.encodingVersion)
-        sink.put(digest: previousHash)
-        sink.put(i64: sequence)
-        sink.put(i64: time.milliseconds)
+        Self.encodeHead(into: &sink, previousHash: previousHash, sequence: sequence, time: time)
         switch entry {
         case .created(let terms, let manager):
             sink.put(0)
@@ -237,18 +233,71 @@ extension VaultEvent {
             sink.put(1)
             sink.put(action: action)
         }
+        Self.encodeFigures(
+            into: &sink, actor: actor, equityBefore: equityBefore.raw, equityAfter: equityAfter.raw,
+            totalSharesBefore: totalSharesBefore.raw, totalSharesAfter: totalSharesAfter.raw,
+            actorSharesBefore: actorSharesBefore.raw, actorSharesAfter: actorSharesAfter.raw,
+            actorValueBefore: actorValueBefore.raw, actorValueAfter: actorValueAfter.raw,
+            feesBefore: feesBefore, feesAfter: feesAfter, receipt: receipt)
+    }
+
+    /// The canonical encoding's fields before the entry: version, previous hash, sequence, time.
+    @inline(__always) static func encodeHead(
+        into sink: inout some ByteSink, previousHash: SHA256Digest, sequence: Int64, time: Timestamp
+    ) {
+        sink.put(encodingVersion)
+        sink.put(digest: previousHash)
+        sink.put(i64: sequence)
+        sink.put(i64: time.milliseconds)
+    }
+
+    /// The canonical encoding's fields after the entry: actor, figures, fees, receipt.
+    @inline(__always) static func encodeFigures(
+        into sink: inout some ByteSink, actor: String, equityBefore: Int64, equityAfter: Int64,
+        totalSharesBefore: Int128, totalSharesAfter: Int128, actorSharesBefore: Int128, actorSharesAfter: Int128,
+        actorValueBefore: Int64, actorValueAfter: Int64, feesBefore: FeeTotals, feesAfter: FeeTotals,
+        receipt: VaultReceipt
+    ) {
         sink.put(string: actor)
-        sink.put(i64: equityBefore.raw)
-        sink.put(i64: equityAfter.raw)
-        sink.put(i128: totalSharesBefore.raw)
-        sink.put(i128: totalSharesAfter.raw)
-        sink.put(i128: actorSharesBefore.raw)
-        sink.put(i128: actorSharesAfter.raw)
-        sink.put(i64: actorValueBefore.raw)
-        sink.put(i64: actorValueAfter.raw)
+        sink.put(i64: equityBefore)
+        sink.put(i64: equityAfter)
+        sink.put(i128: totalSharesBefore)
+        sink.put(i128: totalSharesAfter)
+        sink.put(i128: actorSharesBefore)
+        sink.put(i128: actorSharesAfter)
+        sink.put(i64: actorValueBefore)
+        sink.put(i64: actorValueAfter)
         sink.put(fees: feesBefore)
         sink.put(fees: feesAfter)
         sink.put(receipt: receipt)
+    }
+
+    /// The hash of the `applied` event with these fields: what ``computeHash()`` returns for the
+    /// `VaultEvent` built from them, without building it (``Vault/apply(_:at:)`` hashes each
+    /// event from the figures it has just applied when sealing every action). Same encoder
+    /// (``encodeHead(into:previousHash:sequence:time:)``, the action, then
+    /// ``encodeFigures(into:actor:equityBefore:equityAfter:totalSharesBefore:totalSharesAfter:actorSharesBefore:actorSharesAfter:actorValueBefore:actorValueAfter:feesBefore:feesAfter:receipt:)``),
+    /// so the bytes cannot differ.
+    /// - Complexity: O(size of the event); no allocation.
+    static func hashApplied(
+        previousHash: SHA256Digest, sequence: Int64, time: Timestamp, action: VaultAction, actor: String,
+        equityBefore: Int64, equityAfter: Int64, totalSharesBefore: Int128, totalSharesAfter: Int128,
+        actorSharesBefore: Int128, actorSharesAfter: Int128, actorValueBefore: Int64, actorValueAfter: Int64,
+        feesBefore: FeeTotals, feesAfter: FeeTotals, receipt: VaultReceipt
+    ) -> SHA256Digest {
+        withUnsafeTemporaryAllocation(byteCount: scratchBytes, alignment: 16) { scratch in
+            var sink = ScratchHashSink(scratch)
+            encodeHead(into: &sink, previousHash: previousHash, sequence: sequence, time: time)
+            sink.put(1)
+            sink.put(action: action)
+            encodeFigures(
+                into: &sink, actor: actor, equityBefore: equityBefore, equityAfter: equityAfter,
+                totalSharesBefore: totalSharesBefore, totalSharesAfter: totalSharesAfter,
+                actorSharesBefore: actorSharesBefore, actorSharesAfter: actorSharesAfter,
+                actorValueBefore: actorValueBefore, actorValueAfter: actorValueAfter,
+                feesBefore: feesBefore, feesAfter: feesAfter, receipt: receipt)
+            return sink.finalize()
+        }
     }
 
     /// The bytes that ``hash`` covers (for a store that wants to keep or show them).
@@ -262,7 +311,7 @@ extension VaultEvent {
     ///
     /// The event is encoded into a 1 KiB stack buffer and hashed in one call (names are at most
     /// 64 bytes, so every event the ledger writes fits; a longer one is hashed in pieces).
-    /// - Complexity: O(size of the event); one heap allocation (swift-crypto's hashing context).
+    /// - Complexity: O(size of the event); no allocation.
     public func computeHash() -> SHA256Digest {
         withUnsafeTemporaryAllocation(byteCount: Self.scratchBytes, alignment: 16) { scratch in
             var sink = ScratchHashSink(scratch)

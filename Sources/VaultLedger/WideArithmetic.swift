@@ -49,6 +49,13 @@ import MarketCore
 @inlinable func divFull(_ high: UInt128, _ low: UInt128, by d: UInt128) -> (quotient: UInt128, remainder: UInt128) {
     precondition(high < d, "the quotient must fit 128 bits")
     if high == 0 {
+        if (low | d) &>> 64 == 0 {
+            // Both below 2^64 (the ledger's usual case: a holding's value, a deposit's shares):
+            // one 64-bit division instead of the 128-bit library routine.
+            let l = UInt64(truncatingIfNeeded: low), d64 = UInt64(truncatingIfNeeded: d)
+            let q = l / d64
+            return (UInt128(q), UInt128(l &- q &* d64))
+        }
         let q = low / d
         return (q, low &- q &* d)
     }
@@ -113,4 +120,16 @@ import MarketCore
 @inlinable func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
     let (sum, overflow) = a.addingReportingOverflow(b)
     return overflow ? (b > 0 ? .max : .min) : sum
+}
+
+/// `a / b` (truncating, as `/`), through a 64-bit division when both are in `0..<2^63` (the
+/// ledger's usual magnitudes), which for a constant `b` compiles to a multiplication; the
+/// `Int128` library division otherwise. Same result as `a / b` for every input (traps on a zero
+/// `b` like it).
+@inlinable @inline(__always) func quotient(_ a: Int128, _ b: Int128) -> Int128 {
+    if (a | b) &>> 63 == 0 {
+        // 0 ≤ a, b < 2^63: the truncating quotients of Int64 and Int128 agree.
+        return Int128(Int64(truncatingIfNeeded: a) / Int64(truncatingIfNeeded: b))
+    }
+    return a / b
 }

@@ -194,7 +194,9 @@ final class OneHashReplay: @unchecked Sendable {
         while i < events.count {
             // The one SHA-256 per event (unless the reader did it): the stored hash must be the
             // hash of the stored fields.
-            guard hashesChecked || events[i].isHashValid, let action = events[i].action,
+            // The action straight from the stored `entry` (the `action` getter, called across
+            // modules on an array element, copies the whole event first).
+            guard hashesChecked || events[i].isHashValid, case .applied(let action) = events[i].entry,
                 case .success = v.apply(action, at: events[i].time)
             else { return fail() }
             i += 1

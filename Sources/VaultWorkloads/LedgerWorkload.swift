@@ -37,13 +37,14 @@ public struct LedgerWorkload: Sendable {
         case 1: action = .requestWithdraw(depositor: name, .amount(Amount(raw: 5_000_000)))
         case 2: action = .withdraw(depositor: name)
         case 3:
-            equity += (i % 10 == 3 ? 1 : -1) * 1_000_000
+            // The equity the vault holds now (deposits and payouts since the last mark moved it).
+            // Read here only: `vault.equity` from outside the module copies the whole vault.
+            equity = vault.equity.raw + (i % 10 == 3 ? 1 : -1) * 1_000_000
             action = .mark(equity: Amount(raw: equity))
         default: action = .crystallize(.depositor(name))
         }
         let applied: Bool
         if case .success = vault.apply(action, at: Timestamp(seconds: 1_000 + Int64(i))) { applied = true } else { applied = false }
-        equity = vault.equity.raw
         return applied
     }
 }

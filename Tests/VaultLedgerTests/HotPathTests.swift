@@ -1,0 +1,256 @@
+import MarketCore
+import Testing
+
+@testable import VaultLedger
+
+/// The ledger's hot-path shortcuts against the paths they replace: the stack SHA-256 hasher,
+/// hashing each event from its figures when sealing every action, the ASCII name index in front
+/// of the name dictionary, the packed reader's 8-byte loads and the 64-bit division fast paths.
+@Suite struct HotPathTests {
+    // MARK: SHA-256 (SHA256Hasher on a stack context)
+
+    /// FIPS 180-4 vectors fed in two pieces split at every offset (and with empty updates): the
+    /// context carries partial blocks across updates exactly.
+    @Test func hasherSplitsAtEveryOffset() {
+        let vectors: [(String, String)] = [
+            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            (
+                "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+            ),
+            (
+                "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+                "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"
+            ),
+        ]
+        for (message, hex) in vectors {
+            let bytes = Array(message.utf8)
+            for split in 0...bytes.count {
+                var h = SHA256Hasher()
+                bytes.withUnsafeBytes { all in
+                    h.update(UnsafeRawBufferPointer(rebasing: all[..<split]))
+                    h.update(UnsafeRawBufferPointer(start: nil, count: 0))
+                    h.update(UnsafeRawBufferPointer(rebasing: all[split...]))
+                }
+                #expect(h.finalize().description == hex, "split at \(split)")
+            }
+        }
+        var empty = SHA256Hasher()
+        #expect(empty.finalize().description == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    /// The long FIPS vector (1,000,000 × 'a') in 1,000 updates of 1,000 bytes.
+    @Test func hasherLongMessageInPieces() {
+        let chunk = [UInt8](repeating: 0x61, count: 1000)
+        var h = SHA256Hasher()
+        for _ in 0..<1000 { chunk.withUnsafeBytes { h.update($0) } }
+        #expect(h.finalize().description == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    // MARK: Hashing each event from its figures
+
+    /// On random terms and actions (every actor kind: a depositor, the manager, `*`), a vault
+    /// sealing every action (each event hashed from the figures just applied) and one sealing on
+    /// demand (each event decoded from the packed log, then hashed) agree on every hash after
+    /// every action, refused or not; and every hash is SHA-256 of the event's canonical bytes,
+    /// built byte by byte.
+    @Test func hashingAsAppliedMatchesHashingOnDemand() throws {
+        var kinds = Set<String>()
+        for seed in Int64(1)...Int64(40) {
+            var s = RandomScenario(seed: seed)
+            let terms = s.terms()
+            guard var eager = try? Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .everyAction),
+                var lazy = try? Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .onDemand)
+            else {
+                Issue.record("random terms must be valid")
+                return
+            }
+            if terms.managerMinimumStake.raw > 0 {
+                _ = eager.apply(.deposit(depositor: "mgr", amount: usd("1000")), at: .zero)
+                _ = lazy.apply(.deposit(depositor: "mgr", amount: usd("1000")), at: .zero)
+            }
+            for _ in 0..<150 {
+                s.time += s.advance()
+                let action = s.action(eager)
+                let a = eager.apply(action, at: sec(s.time)), b = lazy.apply(action, at: sec(s.time))
+                #expect(a == b, "seed \(seed): \(action)")
+                // `seal()` decodes the new packed record and hashes it: the other path.
+                let sealed = lazy.seal()
+                #expect(eager.lastHash == sealed, "seed \(seed): \(action)")
+                if case .success = a, let e = eager.lastEvent { kinds.insert(e.actor == "*" ? "*" : e.actor == "mgr" ? "mgr" : "depositor") }
+            }
+            let events = eager.events
+            #expect(events == lazy.events, "seed \(seed)")
+            for e in events { #expect(e.hash == SHA256Digest(hashing: e.canonicalBytes), "seed \(seed), event \(e.sequence)") }
+            try Vault.verifyChain(events)
+            lazy.seal()
+            #expect(lazy == eager, "seed \(seed)")
+        }
+        #expect(kinds.count == 3, "the scenarios must cover every actor kind, got \(kinds)")
+    }
+
+    // MARK: Adopting stored events (records compared as bytes)
+
+    /// A vault rebuilt on demand from a random history adopts exactly that history; the same
+    /// history with any one field of one event changed (each field in turn, hashes left as they
+    /// were) is refused and leaves the rebuilt vault as it was.
+    @Test func adoptingAcceptsOnlyTheSameEvents() throws {
+        for seed in Int64(1)...Int64(6) {
+            var s = RandomScenario(seed: seed)
+            let terms = s.terms()
+            var source = try Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .everyAction)
+            if terms.managerMinimumStake.raw > 0 { _ = source.apply(.deposit(depositor: "mgr", amount: usd("1000")), at: .zero) }
+            for _ in 0..<60 {
+                s.time += s.advance()
+                _ = source.apply(s.action(source), at: sec(s.time))
+            }
+            let events = source.events
+            func rebuilt() throws -> Vault {
+                var v = try Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .onDemand)
+                for e in events.dropFirst() { _ = try v.apply(#require(e.action), at: e.time).get() }
+                return v
+            }
+            var whole = try rebuilt()
+            let adopted = whole.drainEvents(adopting: events)
+            #expect(adopted, "seed \(seed)")
+            #expect(whole.lastHash == source.lastHash && whole.eventCount == source.eventCount)
+
+            let edits: [(String, (inout VaultEvent) -> Void)] = [
+                ("sequence", { $0.sequence += 1 }), ("time", { $0.time = Timestamp(milliseconds: $0.time.milliseconds + 1) }),
+                ("actor", { $0.actor += "x" }), ("action", { $0.entry = .applied(.accrue) }),
+                ("equityBefore", { $0.equityBefore.raw += 1 }), ("equityAfter", { $0.equityAfter.raw -= 1 }),
+                ("totalSharesBefore", { $0.totalSharesBefore.raw += 1 }), ("totalSharesAfter", { $0.totalSharesAfter.raw += 1 << 80 }),
+                ("actorSharesBefore", { $0.actorSharesBefore.raw -= 1 }), ("actorSharesAfter", { $0.actorSharesAfter.raw += 1 }),
+                ("actorValueBefore", { $0.actorValueBefore.raw += 1 }), ("actorValueAfter", { $0.actorValueAfter.raw += 1 }),
+                ("feesBefore", { $0.feesBefore.protocolFee.raw += 1 }), ("feesAfter", { $0.feesAfter.performanceFee.raw += 1 }),
+                ("receipt.sequence", { $0.receipt.sequence += 1 }), ("receipt.amount", { $0.receipt.amount.raw += 1 }),
+                ("receipt.shares", { $0.receipt.shares.raw += 1 }), ("receipt.managementFee", { $0.receipt.managementFee.raw += 1 }),
+                ("receipt.feesEffectiveAt", { $0.receipt.feesEffectiveAt = $0.receipt.feesEffectiveAt == nil ? $0.time : nil }),
+            ]
+            let before = try rebuilt()
+            for (field, edit) in edits {
+                for i in [1, events.count / 2, events.count - 1] where i >= 1 {
+                    var edited = events
+                    edit(&edited[i])
+                    if edited[i] == events[i] { continue }  // the edit changed nothing (e.g. an action already `accrue`)
+                    var v = before
+                    let adopted = v.drainEvents(adopting: edited)
+                    #expect(!adopted, "seed \(seed): \(field) of event \(i) edited")
+                    #expect(v == before, "a refused adoption changed the vault")
+                }
+            }
+        }
+    }
+
+    // MARK: ASCII name index
+
+    /// Lookups through the index agree with a dictionary of the same names, for a table grown
+    /// well past its first size (many colliding buckets), names of every length up to 64 bytes,
+    /// and non-ASCII names (never indexed).
+    @Test func asciiIndexAgreesWithADictionary() {
+        var g = SplitMix(seed: 7)
+        var depositors = ContiguousArray<VaultAccount>()
+        var index = AsciiNameIndex()
+        var reference: [String: Int] = [:]
+        func randomName() -> String {
+            let length = 1 + g.int(64)
+            let alphabet = Array("abcXYZ019-_.".utf8)
+            var bytes = (0..<length).map { _ in alphabet[g.int(alphabet.count)] }
+            if g.int(10) == 0 { bytes[g.int(bytes.count)] = 0xC3; bytes.append(0xA9) }  // é: not ASCII
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        for _ in 0..<3_000 {
+            let name = randomName()
+            if reference[name] != nil { continue }
+            depositors.append(VaultAccount(name: name, role: .depositor, pointsIndex: 0, hurdleIndex: 0))
+            reference[name] = depositors.count - 1
+            index.add(depositors.count - 1, in: depositors)
+        }
+        #expect(index.count == reference.keys.filter { $0.utf8.allSatisfy { $0 < 0x80 } }.count)
+        for (name, i) in reference {
+            let ascii = name.utf8.allSatisfy { $0 < 0x80 }
+            #expect(index.index(of: name, in: depositors) == (ascii ? i : nil), "\(name)")
+        }
+        for _ in 0..<3_000 {
+            let name = randomName()
+            if reference[name] == nil { #expect(index.index(of: name, in: depositors) == nil, "\(name)") }
+        }
+    }
+
+    /// Names that are canonically equivalent but byte-different (`K` and the Kelvin sign U+212A)
+    /// are one account, in either order, as they were with the dictionary alone.
+    @Test func canonicallyEquivalentNamesStayOneAccount() throws {
+        for (first, second) in [("K", "\u{212A}"), ("\u{212A}", "K")] {
+            var v = try Vault.make()
+            try v.ok(.deposit(depositor: first, amount: usd("10")), at: 1)
+            try v.ok(.deposit(depositor: second, amount: usd("5")), at: 2)
+            #expect(v.depositorAccounts.count == 1)
+            #expect(v.depositorAccounts[0].name == first && v.depositorAccounts[0].totalDeposited == usd("15"))
+            // The manager's name is never a depositor's, whichever index is consulted first.
+            try v.ok(.deposit(depositor: "mgr", amount: usd("1")), at: 3)
+            #expect(v.depositorAccounts.count == 1 && v.manager.totalDeposited == usd("1"))
+        }
+    }
+
+    // MARK: Packed reader (8-byte loads)
+
+    /// Every integer length, at the very end of the written bytes (byte-at-a-time path) and
+    /// with room after it (8-byte loads, masked), reads back exactly; the bytes after a field
+    /// (left over from the writer's whole-word stores) never leak into it.
+    @Test func packedIntegersReadBackAtEveryLength() {
+        let base = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 16)
+        defer { base.deallocate() }
+        var values64: [UInt64] = [0]
+        var values128: [UInt128] = [0]
+        for bits in 0..<64 { values64 += [1 << UInt64(bits), (1 << UInt64(bits)) | 0xA5, UInt64.max >> UInt64(63 - bits)] }
+        for bits in 0..<128 { values128 += [1 << UInt128(bits), (1 << UInt128(bits)) | 0x5A, UInt128.max >> UInt128(127 - bits)] }
+        for v in values64 {
+            for trailer in [0, 1, 7, 8, 16] {
+                base.initializeMemory(as: UInt8.self, repeating: 0xFF, count: 4096)
+                var w = ByteWriter(base)
+                w.u64(v)
+                let fieldEnd = w.n
+                for _ in 0..<trailer { w.u8(0xEE) }
+                var r = ByteReader(base, offset: 0, end: w.n)
+                #expect(r.u64() == v && r.n == fieldEnd, "\(v) with \(trailer) bytes after it")
+            }
+        }
+        for v in values128 {
+            for trailer in [0, 1, 8, 15, 16, 32] {
+                base.initializeMemory(as: UInt8.self, repeating: 0xFF, count: 4096)
+                var w = ByteWriter(base)
+                w.u128(v)
+                let fieldEnd = w.n
+                for _ in 0..<trailer { w.u8(0xEE) }
+                var r = ByteReader(base, offset: 0, end: w.n)
+                #expect(r.u128() == v && r.n == fieldEnd, "\(v) with \(trailer) bytes after it")
+            }
+        }
+    }
+
+    // MARK: Division fast paths
+
+    /// `quotient` is `/` for every sign and size, including the 64-bit path's edges.
+    @Test func quotientIsDivision() {
+        let values: [Int128] = [
+            0, 1, 2, 3, 7, 1_000_000, Int128(Int64.max) - 1, Int128(Int64.max), Int128(Int64.max) + 1, 1 << 64,
+            (1 << 100) + 17, .max, -1, -7, Int128(Int64.min), Int128(Int64.min) - 1, .min + 1,
+            VaultCore.ratePerYearUnit,
+        ]
+        for a in values {
+            for b in values where b != 0 && !(a == .min && b == -1) { #expect(quotient(a, b) == a / b, "\(a) / \(b)") }
+        }
+    }
+
+    /// `divFull` with a dividend and a divisor below 2^64 (one 64-bit division) gives the
+    /// library's quotient and remainder.
+    @Test func smallDivisionsMatchTheLibrary() {
+        var g = SplitMix(seed: 11)
+        for _ in 0..<20_000 {
+            let low = UInt128(g.next() >> UInt64(g.int(64)))
+            let d = UInt128(max(1, g.next() >> UInt64(g.int(64))))
+            let (q, r) = divFull(0, low, by: d)
+            #expect(q == low / d && r == low % d, "\(low) / \(d)")
+        }
+    }
+}
