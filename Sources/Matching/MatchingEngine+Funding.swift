@@ -134,7 +134,12 @@ extension MatchingEngine {
 
     /// Pays `base × Δindex` for one account; the payer's side rounds up and the receiver's
     /// toward zero, so the clearing balance keeps the dust (never the traders).
-    mutating func settleFunding(_ i: Int) {
+    @inline(__always) mutating func settleFunding(_ i: Int) {
+        // Inlined test, out-of-line work: on the fill path the index has usually not moved.
+        if _slowPath(funding.index != accountStates[i].fundingIndex) { settleMovedFunding(i) }
+    }
+
+    @inline(never) mutating func settleMovedFunding(_ i: Int) {
         let d = funding.index - accountStates[i].fundingIndex
         guard d != 0 else { return }
         accountStates[i].fundingIndex = funding.index

@@ -92,11 +92,13 @@ public struct MatchingEngine: Sendable {
     /// Number of account slots in use (the highest account id seen + 1).
     public var accountCount: Int { accountStates.count }
 
-    mutating func ensureAccount(_ id: AccountId) {
+    @inline(__always) mutating func ensureAccount(_ id: AccountId) {
+        if _slowPath(Int(id.raw) >= accountStates.count) { addAccounts(through: id) }
+    }
+
+    @inline(never) mutating func addAccounts(through id: AccountId) {
         let i = Int(id.raw)
-        if i >= accountStates.count {
-            accountStates.append(contentsOf: repeatElement(AccountState(), count: i + 1 - accountStates.count))
-        }
+        accountStates.append(contentsOf: repeatElement(AccountState(), count: i + 1 - accountStates.count))
     }
 
     /// Sums of base and quote over accounts, AMM, fee pool and insurance fund. Both are zero
@@ -117,15 +119,20 @@ public struct MatchingEngine: Sendable {
 
     /// Moves time forward to `time` and resets breakers whose cooldown passed.
     /// - Returns: false (nothing done) if `time` is before the market's time.
-    @discardableResult
+    @discardableResult @inline(__always)
     public mutating func advance(to time: Timestamp, events: inout EventBuffer) -> Bool {
         events.market = marketIndex
         guard time.milliseconds >= now else { return false }
         now = time.milliseconds
-        if breakers.isTripped, let b = config.breaker {
+        if _slowPath(breakers.isTripped) { resetBreakersIfDue(events: &events) }
+        return true
+    }
+
+    /// Resets breakers whose cooldown passed (out of line: `advance` is inlined into every command).
+    @inline(never) mutating func resetBreakersIfDue(events: inout EventBuffer) {
+        if let b = config.breaker {
             breakers.resetIfDue(at: now, config: b, oracleValid: oracleStatus == .valid, events: &events)
         }
-        return true
     }
 
     /// Records an oracle price. Trips the oracle breaker if it is invalid, the price-move breaker
@@ -287,7 +294,7 @@ public struct MatchingEngine: Sendable {
     // MARK: - Validation
 
     /// Mutating only so a call from `validate` reads fields in place (a non-mutating call copied the engine).
-    mutating func checkSize(_ size: Quantity) -> RejectReason? {
+    @inline(__always) mutating func checkSize(_ size: Quantity) -> RejectReason? {
         if size.raw <= 0 { return .invalidSize }
         if !stepTest.divides(size.raw) { return .offStep }  // size > 0 here
         if size.raw < minSizeRaw { return .belowMinSize }
@@ -371,7 +378,7 @@ public struct MatchingEngine: Sendable {
     }
 
     /// Whether an order would take liquidity: it crosses the book, the AMM, or (with an auction) the oracle.
-    mutating func isTaker(_ r: OrderRequest) -> (book: Bool, any: Bool) {  // mutating: a non-mutating call from validate copied the whole engine
+    @inline(__always) mutating func isTaker(_ r: OrderRequest) -> (book: Bool, any: Bool) {  // mutating: a non-mutating call from validate copied the whole engine
         let opp = r.side.opposite
         let bookCross: Bool
         if let best = book.best(opp) {
