@@ -134,24 +134,36 @@ extension Vault {
     /// - Complexity: O(events).
     public mutating func drainEvents(adopting stored: [VaultEvent]) -> Bool {
         guard sealedCount == 0, log.count == stored.count else { return false }
-        var previous = head
-        var offset = 0
         let first = firstBufferedSequence
-        for i in stored.indices {
-            let s = stored[i]
-            if s.previousHash != previous { return false }
-            if s.sequence == first + Int64(i), let next = log.recordEnd(ifPacking: s, at: offset, manager: managerRecord.name) {
-                // The buffered record is `s` packed, byte for byte: the same event (hashes apart).
-                offset = next
-            } else {
-                var (mine, next) = decodeEvent(at: offset, index: i)
-                mine.previousHash = s.previousHash
-                mine.hash = s.hash
-                if mine != s { return false }
-                offset = next
+        let manager = managerRecord.name
+        // The events are read in place through the array's buffer: binding `stored[i]` to a
+        // local, or passing it on, copied the ~400-byte event (retaining its strings) each time.
+        // SAFETY: the buffer is used only inside the closure, while `stored` (a parameter) is
+        // alive and unchanged, and only at indices from its own `indices`.
+        // `HotPathTests.adoptingAcceptsOnlyTheSameEvents` and the verifier's tests read through it.
+        let chained: SHA256Digest? = stored.withUnsafeBufferPointer { stored in
+            var previous = head
+            var offset = 0
+            for i in stored.indices {
+                if stored[i].previousHash != previous { return nil }
+                if stored[i].sequence == first + Int64(i),
+                    let next = log.recordEnd(ifPacking: stored[i], at: offset, manager: manager)
+                {
+                    // The buffered record is `stored[i]` packed, byte for byte: the same event (hashes apart).
+                    offset = next
+                } else {
+                    let s = stored[i]
+                    var (mine, next) = decodeEvent(at: offset, index: i)
+                    mine.previousHash = s.previousHash
+                    mine.hash = s.hash
+                    if mine != s { return nil }
+                    offset = next
+                }
+                previous = stored[i].hash
             }
-            previous = s.hash
+            return previous
         }
+        guard let previous = chained else { return false }
         head = previous
         clearBuffer()
         return true

@@ -74,6 +74,34 @@ struct CanonicalReader {
         return s
     }
 
+    /// Reads a string that is usually `candidate` (an event's actor is usually the name its
+    /// action carries): when the stored bytes are exactly `candidate`'s UTF-8, returns
+    /// `candidate` itself instead of building (and validating) a second equal string; otherwise,
+    /// or on any length problem, reads it as ``string()`` does, with the same errors. Either way
+    /// the result has exactly the stored bytes.
+    mutating func string(reusing candidate: String?) throws(MalformedEvent) -> String {
+        guard let candidate, bytes.count - offset >= 4 else { return try string() }
+        // Safe: the guard leaves 4 bytes at `offset` inside the buffer.
+        let count = Int(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        let start = offset + 4
+        guard bytes.count - start >= count, candidate.utf8.count == count else { return try string() }
+        let same = candidate.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            // SAFETY: `utf8` holds `count` bytes (its count, checked above) and the event bytes
+            // hold `count` bytes from `start` (checked above); the loop reads below `count` in both.
+            // `ColumnReaderTests.reusedActorIsOnlyTakenOnEqualBytes` edits those bytes.
+            guard let base = bytes.baseAddress else { return count == 0 }
+            var i = 0
+            while i < count {
+                if utf8[i] != base.load(fromByteOffset: start &+ i, as: UInt8.self) { return false }
+                i &+= 1
+            }
+            return true
+        }
+        guard same == true else { return try string() }
+        offset = start + count
+        return candidate
+    }
+
     @inline(__always) mutating func digest() throws(MalformedEvent) -> SHA256Digest {
         SHA256Digest(try u64(), try u64(), try u64(), try u64())
     }
@@ -180,8 +208,19 @@ struct CanonicalReader {
         case 1: entry = .applied(try action())
         case let t: throw MalformedEvent(description: "unknown entry tag \(t)")
         }
+        // The name the action carries (transfer: `from`), usually also the actor.
+        var name: String? = nil
+        if case .applied(let action) = entry {
+            switch action {
+            case .deposit(let n, _), .requestWithdraw(let n, _), .cancelWithdraw(let n), .withdraw(let n),
+                .transfer(let n, _, _), .crystallize(.depositor(let n)), .setAccess(let n, _):
+                name = n
+            case .mark, .markInvalid, .accrue, .crystallize(.all), .setFees, .cancelFeeUpdate, .setPermissioned:
+                break
+            }
+        }
         let event = VaultEvent(
-            sequence: sequence, time: time, entry: entry, actor: try string(), equityBefore: try amount(),
+            sequence: sequence, time: time, entry: entry, actor: try string(reusing: name), equityBefore: try amount(),
             equityAfter: try amount(), totalSharesBefore: try shares(), totalSharesAfter: try shares(),
             actorSharesBefore: try shares(), actorSharesAfter: try shares(), actorValueBefore: try amount(),
             actorValueAfter: try amount(), feesBefore: try fees(), feesAfter: try fees(), receipt: try receipt(),

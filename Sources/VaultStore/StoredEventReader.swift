@@ -65,35 +65,48 @@ struct RawEventRows: Sendable {
     ///   `sqlite3_step` returned `SQLITE_ROW`).
     /// - Returns: false when the row is not as the store writes it (the verifier gives up).
     mutating func append(_ statement: SQLiteStatement) -> Bool {
+        // One `sqlite3_column_value` per column, then the cheap `sqlite3_value_*` accessors on
+        // it. (Every `sqlite3_column_*` call enters and leaves the connection's mutex and checks
+        // for a failed malloc: with a type, a pointer and a length per column that was 22 such
+        // calls a row; now 8.) The values are the statement's own result cells, "unprotected"
+        // in SQLite's terms: usable with the `sqlite3_value_*` readers on the thread that steps
+        // the statement, until it is stepped, reset or finalized (the caller holds the
+        // connection on this thread and steps only after this function returns).
         let s = statement
+        guard let seqV = sqlite3_column_value(s, 0), let timeV = sqlite3_column_value(s, 1),
+            let kindV = sqlite3_column_value(s, 2), let actorV = sqlite3_column_value(s, 3),
+            let equityV = sqlite3_column_value(s, 4), let bytesV = sqlite3_column_value(s, 5),
+            let previousV = sqlite3_column_value(s, 6), let hashV = sqlite3_column_value(s, 7)
+        else { return false }
         // Storage classes exactly as the store writes them. (A conversion would make the pointers
         // below refer to converted copies; with these classes none happens.)
-        guard sqlite3_column_type(s, 0) == SQLITE_INTEGER, sqlite3_column_type(s, 1) == SQLITE_INTEGER,
-            sqlite3_column_type(s, 2) == SQLITE_TEXT, sqlite3_column_type(s, 3) == SQLITE_TEXT,
-            sqlite3_column_type(s, 4) == SQLITE_INTEGER, sqlite3_column_type(s, 5) == SQLITE_BLOB,
-            sqlite3_column_type(s, 6) == SQLITE_BLOB, sqlite3_column_type(s, 7) == SQLITE_BLOB
+        guard sqlite3_value_type(seqV) == SQLITE_INTEGER, sqlite3_value_type(timeV) == SQLITE_INTEGER,
+            sqlite3_value_type(kindV) == SQLITE_TEXT, sqlite3_value_type(actorV) == SQLITE_TEXT,
+            sqlite3_value_type(equityV) == SQLITE_INTEGER, sqlite3_value_type(bytesV) == SQLITE_BLOB,
+            sqlite3_value_type(previousV) == SQLITE_BLOB, sqlite3_value_type(hashV) == SQLITE_BLOB
         else { return false }
-        // SAFETY (every pointer below): SQLite keeps a column's value valid until the statement
-        // is stepped, reset or finalized, or that column is converted to another type. This
-        // function reads each column once, only as its own storage class (checked above), copies
+        // SAFETY (every pointer below): SQLite keeps a value's bytes valid until the statement
+        // is stepped, reset or finalized, or that value is converted to another type. This
+        // function reads each value once, only as its own storage class (checked above), copies
         // it into `data` and returns before the caller steps again. Each length comes from
-        // `sqlite3_column_bytes` of the same column, called after the pointer, as SQLite
+        // `sqlite3_value_bytes` of the same value, called after the pointer, as SQLite
         // documents; every read below stays inside the length it was given. `TamperTests` and
         // `StoredEventReaderTests` run this on rows of every shape the store writes and on
-        // truncated, edited and retyped ones.
-        guard let hashBase = sqlite3_column_blob(s, 7), sqlite3_column_bytes(s, 7) == 32,
-            let previousBase = sqlite3_column_blob(s, 6), sqlite3_column_bytes(s, 6) == 32,
-            let bytesBase = sqlite3_column_blob(s, 5)
+        // truncated, edited and retyped ones (`readerGivesUpOnEveryRetypedColumn` retypes each
+        // of the eight columns in turn).
+        guard let hashBase = sqlite3_value_blob(hashV), sqlite3_value_bytes(hashV) == 32,
+            let previousBase = sqlite3_value_blob(previousV), sqlite3_value_bytes(previousV) == 32,
+            let bytesBase = sqlite3_value_blob(bytesV)
         else { return false }
-        let count = Int(sqlite3_column_bytes(s, 5))
+        let count = Int(sqlite3_value_bytes(bytesV))
         // The version byte, then the previous hash: at least 33 bytes before any other field.
         guard count > 33, count < Int(Int32.max) else { return false }
         // The copied `previous_hash` column equals the bytes' own copy (bytes 1–32).
         guard previousBase.loadUnaligned(as: DigestWords.self) == (bytesBase + 1).loadUnaligned(as: DigestWords.self),
             let hash = SHA256Digest(blob: UnsafeRawBufferPointer(start: hashBase, count: 32)),
-            let actorBase = sqlite3_column_text(s, 3), let kindBase = sqlite3_column_text(s, 2)
+            let actorBase = sqlite3_value_text(actorV), let kindBase = sqlite3_value_text(kindV)
         else { return false }
-        let actorCount = Int(sqlite3_column_bytes(s, 3)), kindCount = Int(sqlite3_column_bytes(s, 2))
+        let actorCount = Int(sqlite3_value_bytes(actorV)), kindCount = Int(sqlite3_value_bytes(kindV))
         // Names are at most 64 bytes and kinds are short: anything longer is not the store's.
         guard actorCount <= 4096, kindCount <= 4096, data.count < Int(Int32.max) - count - 8192 else { return false }
         let start = Int32(data.count)
@@ -102,8 +115,8 @@ struct RawEventRows: Sendable {
         data.append(contentsOf: UnsafeBufferPointer(start: kindBase, count: kindCount))
         rows.append(
             Row(
-                sequence: sqlite3_column_int64(s, 0), time: sqlite3_column_int64(s, 1),
-                equityAfter: sqlite3_column_int64(s, 4), hash: hash, start: start, bytesCount: Int32(count),
+                sequence: sqlite3_value_int64(seqV), time: sqlite3_value_int64(timeV),
+                equityAfter: sqlite3_value_int64(equityV), hash: hash, start: start, bytesCount: Int32(count),
                 actorCount: Int32(actorCount), kindCount: Int32(kindCount)))
         return true
     }
@@ -143,12 +156,17 @@ struct RawEventRows: Sendable {
     /// authoritative path reads text as a C string, which a NUL would cut short).
     private static func text(_ column: Slice<UnsafeRawBufferPointer>, is string: String) -> Bool {
         let column = UnsafeRawBufferPointer(rebasing: column)
-        var string = string
-        return string.withUTF8 { utf8 in
-            guard utf8.count == column.count else { return false }
-            guard let mine = utf8.baseAddress, let theirs = column.baseAddress else { return true }  // both empty
-            return memcmp(mine, theirs, column.count) == 0 && !column.contains(0)
-        }
+        let count = column.count
+        guard string.utf8.count == count else { return false }
+        // The string's own UTF-8 buffer, without copying the string first (`withUTF8` needs a
+        // `var`); a string without contiguous UTF-8 (none on Linux) is compared element-wise.
+        let same =
+            string.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+                // SAFETY: both buffers hold `count` bytes (checked above); memcmp reads `count`.
+                guard count > 0, let mine = utf8.baseAddress, let theirs = column.baseAddress else { return true }
+                return memcmp(mine, theirs, count) == 0
+            } ?? column.elementsEqual(string.utf8)
+        return same && (count == 0 || memchr(column.baseAddress!, 0, count) == nil)
     }
 }
 

@@ -270,6 +270,11 @@ public struct VaultDatabase: Sendable {
         try dbWriter.writeWithoutTransaction { db in try db.execute(sql: sql) }
     }
 
+    /// Runs `body` on a read-only connection (tests use it to drive the verifier's reader).
+    func unsafeRead<T>(_ body: (Database) throws -> T) throws -> T {
+        try dbWriter.read(body)
+    }
+
     /// Every row of the store's tables as text, in key order: a fingerprint of the whole store.
     func dump() throws -> [String] {
         try dbWriter.read { db in
