@@ -157,6 +157,8 @@ public struct EventBuffer: RandomAccessCollection, Sendable {
     @usableFromInline static let empty = EventStorage(capacity: 0)
 
     @usableFromInline init(capacity: Int) {
+        // The invariant the raw memory relies on (a constant: folded away in release builds).
+        precondition(_isPOD(EventBuffer.Entry.self), "events must be trivial values (no references)")
         precondition(capacity >= 0, "negative event capacity")
         base = .allocate(capacity: capacity)
         self.capacity = capacity

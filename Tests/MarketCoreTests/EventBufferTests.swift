@@ -51,6 +51,14 @@ import Testing
     /// clears that keep or drop capacity, reservations and copies, on several buffers at once,
     /// against plain arrays of (event, sequence) as the model. A broken uniqueness check would
     /// let one copy's append overwrite an event another copy still shows.
+    /// The buffer's raw memory is written over and freed without deinitialising its entries:
+    /// that is only right while every event is a trivial value. An event case with a `String` or
+    /// an array payload would fail here first.
+    @Test func eventsAreTrivialValues() {
+        #expect(_isPOD(MarketEvent.self))
+        #expect(_isPOD(EventTag.self))
+    }
+
     @Test func copiesStayIndependentAgainstAnArrayModel() {
         struct Pair { var buffer: EventBuffer; var model: [(MarketEvent, UInt64)] }
         var rng: UInt64 = 0x2545_F491_4F6C_DD1D
