@@ -277,19 +277,26 @@ struct PackedLog: Sendable {
             // Safe: `scratch` holds `length` written bytes and the log holds `length` bytes from
             // `offset` (checked just above); both are compared 8 bytes at a time, then byte by byte.
             let mine = UnsafeRawPointer(storage.base + offset), theirs = UnsafeRawPointer(scratch.baseAddress!)
-            var i = 0
-            while i &+ 8 <= length {
-                if mine.loadUnaligned(fromByteOffset: i, as: UInt64.self) != theirs.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-                    return nil
-                }
-                i &+= 8
-            }
-            while i < length {
-                if mine.load(fromByteOffset: i, as: UInt8.self) != theirs.load(fromByteOffset: i, as: UInt8.self) { return nil }
-                i &+= 1
-            }
-            return offset &+ length
+            return Self.equalBytes(mine, theirs, count: length) ? offset &+ length : nil
         }
+    }
+
+    /// Whether the `count` bytes at `p` and at `q` are equal: 8 bytes at a time, then byte by byte.
+    /// The caller guarantees both ranges are readable for `count` bytes (every load ends at or
+    /// before `count`); the two callers above and below state why theirs are.
+    @inline(__always) static func equalBytes(_ p: UnsafeRawPointer, _ q: UnsafeRawPointer, count: Int) -> Bool {
+        var i = 0
+        while i &+ 8 <= count {
+            if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) != q.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+                return false
+            }
+            i &+= 8
+        }
+        while i < count {
+            if p.load(fromByteOffset: i, as: UInt8.self) != q.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i &+= 1
+        }
+        return true
     }
 
     /// Whether two strings have the same UTF-8 bytes (`==` compares canonical equivalence; the
@@ -309,19 +316,7 @@ struct PackedLog: Sendable {
                 // closures, and both hold exactly `count` bytes (checked above: `utf8.count` is the
                 // buffer's length); every load below ends at or before `count`.
                 guard count > 0, let x = pa.baseAddress, let y = pb.baseAddress else { return true }
-                let p = UnsafeRawPointer(x), q = UnsafeRawPointer(y)
-                var i = 0
-                while i &+ 8 <= count {
-                    if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) != q.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-                        return false
-                    }
-                    i &+= 8
-                }
-                while i < count {
-                    if p.load(fromByteOffset: i, as: UInt8.self) != q.load(fromByteOffset: i, as: UInt8.self) { return false }
-                    i &+= 1
-                }
-                return true
+                return equalBytes(UnsafeRawPointer(x), UnsafeRawPointer(y), count: count)
             }
         }
         if let fast, let result = fast { return result }
