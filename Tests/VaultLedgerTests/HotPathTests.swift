@@ -148,7 +148,7 @@ import Testing
     /// well past its first size (many colliding buckets), names of every length up to 64 bytes,
     /// and non-ASCII names (never indexed).
     @Test func asciiIndexAgreesWithADictionary() {
-        var g = SplitMix(seed: 7)
+        var g = SplitMix64(seed: 7)
         var depositors = ContiguousArray<VaultAccount>()
         var index = AsciiNameIndex()
         var reference: [String: Int] = [:]
@@ -245,7 +245,7 @@ import Testing
     /// `divFull` with a dividend and a divisor below 2^64 (one 64-bit division) gives the
     /// library's quotient and remainder.
     @Test func smallDivisionsMatchTheLibrary() {
-        var g = SplitMix(seed: 11)
+        var g = SplitMix64(seed: 11)
         for _ in 0..<20_000 {
             let low = UInt128(g.next() >> UInt64(g.int(64)))
             let d = UInt128(max(1, g.next() >> UInt64(g.int(64))))

@@ -13,7 +13,7 @@ import Testing
         String(repeating: "é", count: 200), "\u{212A}", "K", "*", "mgr",
     ]
 
-    static func randomAction(_ g: inout SplitMix) -> VaultAction {
+    static func randomAction(_ g: inout SplitMix64) -> VaultAction {
         let name = names[g.int(names.count)], other = names[g.int(names.count)]
         let a = Amount(raw: int64s[g.int(int64s.count)]), s = Shares(raw: int128s[g.int(int128s.count)])
         switch g.int(16) {
@@ -40,7 +40,7 @@ import Testing
         }
     }
 
-    static func randomEvent(_ g: inout SplitMix, sequence: Int64) -> VaultEvent {
+    static func randomEvent(_ g: inout SplitMix64, sequence: Int64) -> VaultEvent {
         func i64() -> Int64 { int64s[g.int(int64s.count)] }
         func i128() -> Int128 { int128s[g.int(int128s.count)] }
         func fees() -> FeeTotals {
@@ -74,7 +74,7 @@ import Testing
     /// from 1 to 400 bytes, actor codes of each kind, canonically equal but byte-different
     /// names) round-trip exactly, byte for byte, through many regrowths of the storage.
     @Test func randomEventsRoundTripExactly() {
-        var g = SplitMix(seed: 42)
+        var g = SplitMix64(seed: 42)
         var log = PackedLog()
         var written: [VaultEvent] = []
         let genesis = VaultEvent(
@@ -127,18 +127,4 @@ import Testing
         let drained = b.drainEvents()
         #expect(drained.count == 2_003 && b.events.isEmpty && a.events.count == 3)
     }
-}
-
-/// SplitMix64, for reproducible random events.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

@@ -12,6 +12,9 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A value in `0..<n` (modulo: the small bias does not matter for test inputs).
+    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
 /// Random vault terms and random actions over a handful of names, for property tests.
