@@ -73,3 +73,17 @@ struct DivisibilityTest: Sendable {
     if !overflow { return Int128(a) &* Int128(bc) }
     return Int128(a) * Int128(b) * Int128(c)
 }
+
+/// Whether `⌊a × 10⁶ / b⌋ > limit` (a ratio in ppm, rounded down, past a limit: the oracle
+/// guards and the price-move breaker), with the result of `mulDiv(a, 1_000_000, b, .down) > limit`
+/// but without its division in the usual case: for `b > 0`, `a ≥ 0` and `limit ≥ 0`,
+/// `⌊a × 10⁶ / b⌋ > limit ⟺ ⌊a × 10⁶ / b⌋ ≥ limit + 1 ⟺ a × 10⁶ ≥ (limit + 1) × b` (`limit + 1` is
+/// an integer), exact while neither product overflows; otherwise the division (`PpmRatioTests`).
+@inline(__always) func ppmExceeds(_ a: Int64, over b: Int64, _ limit: Int64) -> Bool {
+    if b > 0 && a >= 0 && limit >= 0 && limit < Int64.max {
+        let (x, o1) = a.multipliedReportingOverflow(by: 1_000_000)
+        let (y, o2) = (limit &+ 1).multipliedReportingOverflow(by: b)
+        if !o1 && !o2 { return x >= y }
+    }
+    return mulDiv(a, 1_000_000, b, .down) > limit
+}

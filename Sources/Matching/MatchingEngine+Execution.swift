@@ -23,7 +23,7 @@ struct Taker {
 
 /// The auction's price path: linear from `start` to `end` over `steps`, each price rounded
 /// toward the end (against the taker) and onto the tick.
-struct PricePath {
+struct PricePath: Equatable {
     var start: Int64
     var end: Int64
     var steps: Int32
@@ -157,14 +157,14 @@ extension MatchingEngine {
         while t.remaining > 0 && !t.stopped && !t.halted {
             let p = stepPrice(path, step)
             sweep(&t, limit: p, step: step, useAMM: true, events: &events)
-            while t.remaining > 0 && !t.stopped && !t.halted && qi < rankScratch.count && rankScratch[qi].step == step {
+            while t.remaining > 0 && !t.stopped && !t.halted && qi < rankCount && rankScratch[qi].step == step {
                 fillProvider(&t, rankScratch[qi].quote, price: p, step: step, events: &events)
                 qi += 1
             }
             if t.remaining == 0 || t.stopped || t.halted || step >= path.steps { break }
             // Jump to the next step at which something new can trade.
             var next = path.steps
-            if qi < rankScratch.count { next = Swift.min(next, rankScratch[qi].step) }
+            if qi < rankCount { next = Swift.min(next, rankScratch[qi].step) }
             if let best = book.best(t.side.opposite), let s = firstStep(path, from: step + 1, accepting: best.raw) {
                 next = Swift.min(next, s)
             }
@@ -194,36 +194,59 @@ extension MatchingEngine {
         return side == .buy ? Swift.min(price, end) : Swift.max(price, end)
     }
 
-    /// The price of `path` at `step`, computed once per auction (``beginPath(side:limit:)``
-    /// clears the memo): the auction and the quote ranking ask for the same steps many times.
+    /// The price of `path` at `step`, computed once per path (``beginPath(side:limit:)`` keeps a
+    /// side's memo for the same path and refills it for another): the auction and the quote
+    /// ranking ask for the same steps many times.
+    @inline(__always)
     mutating func stepPrice(_ path: PricePath, _ step: Int32) -> Int64 {
-        let i = Int(Swift.min(step, path.steps))
+        let i = Self.memoOffset(path) + Int(Swift.min(step, path.steps))
         let cached = pathMemo[i]  // always set when steps ≤ 64 (filled at `beginPath`)
-        if cached >= 0 { return cached }
+        if _fastPath(cached >= 0) { return cached }
+        return computeStepPrice(path, step, at: i)
+    }
+
+    /// ``stepPrice(_:_:)`` when the memo does not hold the step yet (long paths): computes and stores it.
+    @inline(never)
+    mutating func computeStepPrice(_ path: PricePath, _ step: Int32, at i: Int) -> Int64 {
         let p = path.price(at: step)
         pathMemo[i] = p
         return p
     }
 
+    /// Where `path`'s prices start in `pathMemo`: a buyer's path at 0, a seller's after it (every
+    /// path of a market has the market's `steps`, so each side has `steps + 1` entries).
+    @inline(__always) static func memoOffset(_ path: PricePath) -> Int {
+        path.side == .buy ? 0 : Int(path.steps) + 1
+    }
+
     /// The first step ≥ `from` at which the path's price accepts `level` (a buyer's price ≥
-    /// level, a seller's ≤ level), or nil. The path is monotone, so a binary search.
+    /// level, a seller's ≤ level), or nil. Short paths (all prices stored): a scan from `from`,
+    /// inlined (six calls an order); long ones: the path is monotone, so a binary search.
+    @inline(__always)
     mutating func firstStep(_ path: PricePath, from: Int32, accepting level: Int64) -> Int32? {
-        if path.steps <= 64 {
+        if _fastPath(path.steps <= 64) {
             // Filled at `beginPath`: a search over the stored prices (first accepting index).
             guard from <= path.steps else { return nil }
+            let offset = Self.memoOffset(path)
             return pathMemo.withUnsafeBufferPointer { b -> Int32? in
                 var i = Int(from)
                 let n = Int(path.steps)
-                // Safe: `beginPath` sized the memo to steps + 1 for this path; checked once here,
-                // so the reads below (indices from ≥ 0 up to steps) stay in bounds.
-                precondition(i >= 0 && b.count > n, "auction path memo smaller than the path")
+                // Safe: `beginPath` sized the memo to 2 × (steps + 1), both sides' paths; checked
+                // once here, so the reads below (offset + from ≥ 0 up to offset + steps) stay in bounds.
+                precondition(i >= 0 && b.count > offset + n, "auction path memo smaller than the path")
                 while i <= n {  // at most 65 entries, usually a few from `from`
-                    if path.accepts(b[i], level) { return Int32(i) }
+                    if path.accepts(b[offset + i], level) { return Int32(i) }
                     i &+= 1
                 }
                 return nil
             }
         }
+        return firstStepSearch(path, from: from, accepting: level)
+    }
+
+    /// ``firstStep(_:from:accepting:)`` on a long path: a binary search over prices computed on demand.
+    @inline(never)
+    mutating func firstStepSearch(_ path: PricePath, from: Int32, accepting level: Int64) -> Int32? {
         if from > path.steps || !path.accepts(stepPrice(path, path.steps), level) { return nil }
         if path.accepts(stepPrice(path, from), level) { return from }
         var lo = from + 1
@@ -235,12 +258,22 @@ extension MatchingEngine {
         return lo
     }
 
-    /// The auction path for a taker (``auctionPath(side:limit:)``) with its price memo cleared.
+    /// The auction path for a taker (``auctionPath(side:limit:)``) with the price memo set up for
+    /// it. A path's prices depend only on the path's five fields, so when the side's memo already
+    /// holds this very path (same start, end, steps and tick: the usual case between two oracle
+    /// updates, with buyers and sellers each keeping theirs) it is kept as it is, entries computed
+    /// on demand included; otherwise the side's memo is refilled (or cleared).
     mutating func beginPath(side: Side, limit: Int64) -> PricePath {
         let path = auctionPath(side: side, limit: limit)
+        let memoised = side == .buy ? memoPaths.buy : memoPaths.sell
+        if memoised == path { return path }  // every entry is this path's price or −1 (not yet computed)
+        if side == .buy { memoPaths.buy = path } else { memoPaths.sell = path }
         let n = Int(path.steps) + 1  // steps ≤ 1,000 (MarketConfig.validate)
-        if pathMemo.count < n { pathMemo.append(contentsOf: repeatElement(-1, count: n - pathMemo.count)) }
-        pathMemo.withUnsafeMutableBufferPointer { b in
+        let offset = Self.memoOffset(path)
+        if pathMemo.count < 2 * n { pathMemo.append(contentsOf: repeatElement(-1, count: 2 * n - pathMemo.count)) }
+        pathMemo.withUnsafeMutableBufferPointer { all in
+            // Safe: the memo holds 2 × n entries (just ensured) and offset is 0 or n.
+            let b = UnsafeMutableBufferPointer(rebasing: all[offset..<offset + n])
             if n <= 65 {
                 path.fill(b)  // short auctions (the usual ones): every step at once
             } else {
@@ -286,38 +319,60 @@ extension MatchingEngine {
     @inline(never)
     mutating func startQuotes(_ t: Taker, path: PricePath) -> AuctionOffer {
         quoteScratch.removeAll(keepingCapacity: true)
-        rankScratch.removeAll(keepingCapacity: true)
+        rankCount = 0
         return AuctionOffer(order: t.id, takerAccount: t.account, takerSide: t.side, size: Quantity(raw: t.remaining),
                             startPrice: Price(raw: path.start), endPrice: Price(raw: path.end), steps: path.steps,
                             oracle: Price(raw: oracle.lastValidPrice), time: Timestamp(milliseconds: now))
     }
 
-    /// Ranks the collected quotes into `rankScratch` (see ``rankQuotes(_:path:providers:)``).
+    /// Ranks the collected quotes into `rankScratch[0..<rankCount]` (see
+    /// ``rankQuotes(_:path:providers:)``).
     @inline(never)
     mutating func rankCollectedQuotes(_ t: Taker, path: PricePath) {
-        for (i, q0) in quoteScratch.enumerated() {
+        let n = quoteScratch.count
+        if _slowPath(rankScratch.count < n) { growRankScratch(to: n) }
+        let side = t.side
+        var i = 0
+        while i < n {  // an index loop: iterating the array itself retained and released it
             // A quote is cut to what the provider may still take within the bounds, so the FOK
             // estimate and the fills agree (and no sum of sizes can overflow).
-            var q = q0
-            q.maxSize = Quantity(raw: Swift.min(q.maxSize.raw, providerRoom(q.account, side: t.side.opposite)))
+            var q = quoteScratch[i]
+            let order = Int32(truncatingIfNeeded: i)  // n ≤ Int32.max in practice; only ties compare it
+            i &+= 1
+            q.maxSize = Quantity(raw: Swift.min(q.maxSize.raw, providerRoom(q.account, side: side.opposite)))
             guard q.account != t.account, q.maxSize.raw >= stepRaw, q.worstPrice.raw > 0 else { continue }
             guard let s = firstStep(path, from: Swift.max(q.latency, 0), accepting: q.worstPrice.raw) else { continue }
-            let r = RankedQuote(quote: q, step: s, order: Int32(i))
-            // Insertion sort: a handful of quotes.
-            var j = rankScratch.count
-            rankScratch.append(r)
-            while j > 0 && Self.ranksBefore(r, rankScratch[j - 1], side: t.side) {
-                rankScratch[j] = rankScratch[j - 1]
-                j -= 1
+            let r = RankedQuote(quote: q, step: s, order: order)
+            // Insertion sort (a handful of quotes) into the first `rankCount` entries; the array
+            // holds at least `n` > rankCount entries, so `rankCount` is in bounds.
+            let count = rankCount
+            rankScratch.withUnsafeMutableBufferPointer { b in
+                precondition(count < b.count, "rank scratch smaller than the quotes")
+                var j = count
+                while j > 0 && Self.ranksBefore(r, b[j - 1], side: side) {
+                    b[j] = b[j - 1]
+                    j -= 1
+                }
+                b[j] = r
             }
-            rankScratch[j] = r
+            rankCount = count + 1
         }
+    }
+
+    /// Makes `rankScratch` hold at least `n` entries (placeholders, each written before it is read:
+    /// only `rankScratch[0..<rankCount]` is ever read).
+    @inline(never)
+    mutating func growRankScratch(to n: Int) {
+        let placeholder = RankedQuote(quote: JITQuote(provider: ProviderId(0), account: AccountId(0), worstPrice: .zero,
+                                                      maxSize: .zero, latency: 0), step: 0, order: 0)
+        rankScratch.append(contentsOf: repeatElement(placeholder, count: n - rankScratch.count))
     }
 
     /// How much a JIT provider's account may still trade on `side` within the bounds: its position
     /// plus resting orders on that side stay ≤ ``Bounds/maxQuantity``, and nothing once its trading
     /// cash is past the bound (as for an order at entry).
     /// Mutating (field projections only): a non-mutating call from the auction path copied the engine.
+    @inline(__always)
     mutating func providerRoom(_ account: AccountId, side: Side) -> Int64 {
         let i = Int(account.raw)
         let base = i < accountStates.count ? accountStates[i].base : 0
@@ -456,7 +511,10 @@ extension MatchingEngine {
             rankQuotes(t, path: path, providers: &providers)
             currentPath = path
             quotesReady = true  // the auction reuses these: each provider is asked once per order
-            for r in rankScratch { total += r.quote.maxSize.raw - r.quote.maxSize.raw % stepRaw }
+            for k in 0..<rankCount {
+                let size = rankScratch[k].quote.maxSize.raw
+                total += size - size % stepRaw
+            }
         }
         return total
     }
@@ -470,24 +528,30 @@ extension MatchingEngine {
         // Notional rounds against the taker: a buyer pays the ceiling, a seller receives the floor.
         let notional = ammQuote ?? mulDiv(price, qty, 1_000_000_000, t.side == .buy ? .up : .down)
         let ti = Int(t.account.raw)
-        let takerTier = tier(for: accountStates[ti].volume)
-        // Fees round up (toward the venue): against the payer, and a rebate rounds toward zero.
-        let takerFee = mulDiv(notional, takerTier.taker.raw, 1_000_000, .up)
-        var makerFee: Int64 = 0
-        let sign = t.side.sign
+        let mi = makerAccount != kNil ? Int(makerAccount) : ti  // the AMM: no maker account
+        // Funding first, for both sides (each settles its own position; the maker is never the
+        // taker), then the fees on the volumes before this fill.
         settleFunding(ti)
-        accountStates[ti].trade(delta: sign * qty, cash: -sign * notional)
-        accountStates[ti].quote -= takerFee
-        accountStates[ti].volume = saturatingAdd(accountStates[ti].volume, notional)
-        accountStates[ti].fees += takerFee
-        if makerAccount != kNil {
-            let mi = Int(makerAccount)
-            settleFunding(mi)
-            makerFee = mulDiv(notional, tier(for: accountStates[mi].volume).maker.raw, 1_000_000, .up)
-            accountStates[mi].trade(delta: -sign * qty, cash: sign * notional)
-            accountStates[mi].quote -= makerFee
-            accountStates[mi].volume = saturatingAdd(accountStates[mi].volume, notional)
-            accountStates[mi].fees += makerFee
+        if makerAccount != kNil { settleFunding(mi) }
+        // Fees round up (toward the venue): against the payer, and a rebate rounds toward zero.
+        let takerFee = mulDiv(notional, tier(for: accountStates[ti].volume).taker.raw, 1_000_000, .up)
+        let makerFee = makerAccount != kNil ? mulDiv(notional, tier(for: accountStates[mi].volume).maker.raw, 1_000_000, .up) : 0
+        let sign = t.side.sign
+        let hasMaker = makerAccount != kNil
+        // Both accounts in one access (one uniqueness check, not one per field).
+        accountStates.withUnsafeMutableBufferPointer { a in
+            // Safe: `place` ensured both accounts exist (`ensureAccount`); checked here again.
+            precondition(ti < a.count && mi < a.count, "settling an account that does not exist")
+            a[ti].trade(delta: sign * qty, cash: -sign * notional)
+            a[ti].quote -= takerFee
+            a[ti].volume = saturatingAdd(a[ti].volume, notional)
+            a[ti].fees += takerFee
+            if hasMaker {
+                a[mi].trade(delta: -sign * qty, cash: sign * notional)
+                a[mi].quote -= makerFee
+                a[mi].volume = saturatingAdd(a[mi].volume, notional)
+                a[mi].fees += makerFee
+            }
         }
         // Net fee ≥ 0 because a rebate never exceeds the taker fee. The insurance share rounds down.
         let net = takerFee + makerFee

@@ -50,15 +50,23 @@ public struct MatchingEngine: Sendable {
     public internal(set) var globallyPaused = false
     /// Scratch for auctions (kept to avoid allocating per order).
     var quoteScratch: ContiguousArray<JITQuote> = []
+    /// The ranked quotes of the current order are `rankScratch[0..<rankCount]`; entries past
+    /// `rankCount` are left over from earlier orders (never read), so no clearing per order.
     var rankScratch: ContiguousArray<RankedQuote> = []
+    var rankCount = 0
     /// A venue's checks of JIT quotes, installed for the length of one order (``QuoteGuard``).
     var quoteGuard = QuoteGuard()
     /// Set when a fill-or-kill check has already collected this order's JIT quotes.
     var quotesReady = false
-    /// The current auction's path prices, memoised per step (−1: not computed yet), and the path
-    /// a fill-or-kill check ranked quotes on (the auction then reuses both).
+    /// Auction path prices, memoised per step (−1: not computed yet): a buyer's path at
+    /// `0...steps`, a seller's at `steps + 1 ... 2 × steps + 1`; and the path a fill-or-kill check
+    /// ranked quotes on (the auction then reuses both).
     var pathMemo: ContiguousArray<Int64> = []
     var currentPath = PricePath(start: 0, end: 0, steps: 0, side: .buy, tick: 1)
+    /// The paths whose prices `pathMemo` holds, a buyer's and a seller's (nil: none yet). Set only
+    /// by `beginPath`, the one place that refills or clears a side's memo; `stepPrice` adds
+    /// entries of these same paths.
+    var memoPaths: (buy: PricePath?, sell: PricePath?) = (nil, nil)
     /// The AMM mid (price raw) when the current taker order arrived.
     var ammImpactReference: Int64 = 0
 
@@ -80,8 +88,8 @@ public struct MatchingEngine: Sendable {
         self.book = OrderBook(capacity: capacity)
         self.damm = DAMM(config: config.amm ?? AMMConfig())
         quoteScratch.reserveCapacity(16)
-        rankScratch.reserveCapacity(16)
-        pathMemo = ContiguousArray(repeating: -1, count: Int(config.auction.duration) + 1)
+        growRankScratch(to: 16)
+        pathMemo = ContiguousArray(repeating: -1, count: 2 * (Int(config.auction.duration) + 1))
     }
 
     /// The state of `account` (zero if it never traded).

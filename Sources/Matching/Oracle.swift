@@ -56,10 +56,10 @@ public struct OracleState: Sendable {
     public func status(now: Int64, guards: OracleGuardConfig) -> OracleStatus {
         guard hasValue else { return .missing }
         if price <= 0 { return .nonPositive }
-        if twap > 0 && mulDiv(abs(price - twap), 1_000_000, twap, .down) > guards.maxTwapDivergence.raw { return .tooVolatile }
-        if mulDiv(confidence, 1_000_000, price, .down) > guards.maxConfidence.raw { return .tooUncertain }
+        if twap > 0 && ppmExceeds(abs(price - twap), over: twap, guards.maxTwapDivergence.raw) { return .tooVolatile }
+        if ppmExceeds(confidence, over: price, guards.maxConfidence.raw) { return .tooUncertain }
         if mark > 0 && now - markTime <= guards.maxStalenessMs
-            && mulDiv(abs(mark - price), 1_000_000, price, .down) > guards.maxMarkDivergence.raw { return .markDivergent }
+            && ppmExceeds(abs(mark - price), over: price, guards.maxMarkDivergence.raw) { return .markDivergent }
         if now - time > guards.maxStalenessMs { return .stale }
         return .valid
     }
@@ -81,6 +81,10 @@ public struct CircuitBreakers: Sendable {
     /// The bucket of the latest fill and the time span it covers, `[start, start + width)`: fills
     /// within one bucket's span skip the division (``bucket(at:width:)``). `width` 0: none yet.
     var lastBucket: (index: Int64, start: Int64, width: Int64) = (0, 0, 0)
+    /// The window's volume as of the latest fill and that fill's bucket: while fills stay in one
+    /// bucket only that bucket grows, so the total grows by the same (saturating) amount and the
+    /// 16 buckets are summed again only when a fill opens a new bucket (``observeVolume``).
+    var lastWindow: (bucket: Int64, width: Int64, total: Int64) = (.min, 0, 0)
 
     public init() {}
 
@@ -107,7 +111,7 @@ public struct CircuitBreakers: Sendable {
         var moved = false
         for i in sampleHead..<samples.count {
             let ref = samples[i].1
-            if ref > 0 && mulDiv(abs(price - ref), 1_000_000, ref, .down) > maxMove.raw { moved = true; break }
+            if ref > 0 && ppmExceeds(abs(price - ref), over: ref, maxMove.raw) { moved = true; break }
         }
         samples.append((now, price))
         if moved { trip(.priceMove, at: now, events: &events) }
@@ -121,7 +125,15 @@ public struct CircuitBreakers: Sendable {
         let slot = Int(b % 16)
         if buckets[slot].0 != b { buckets[slot] = (b, 0) }
         buckets[slot].1 = saturatingAdd(buckets[slot].1, qty)
-        if windowVolume(bucket: b) > maxVolume.raw { trip(.volume, at: now, events: &events) }
+        // Same bucket as the last fill: the window holds the same buckets and only this one grew
+        // by `qty`. With every volume ≥ 0, saturating sums do not depend on the grouping
+        // (min(min(S, M) + q, M) = min(S + q, M), M = Int64.max), so the remembered total plus
+        // `qty` is the sum `windowVolume(bucket:)` would compute (`VolumeWindowTests`).
+        let total = lastWindow.bucket == b && lastWindow.width == width && qty >= 0
+            ? saturatingAdd(lastWindow.total, qty)
+            : windowVolume(bucket: b)
+        lastWindow = (b, width, total)
+        if total > maxVolume.raw { trip(.volume, at: now, events: &events) }
     }
 
     /// `now / width` (the volume bucket of `now`), remembered with its span: a hardware division

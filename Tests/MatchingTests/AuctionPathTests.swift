@@ -69,14 +69,21 @@ import Testing
             var engine = MatchingEngine(config: c)
             var events = EventBuffer()
             let tick = c.tick.raw
+            var last: (oracle: Int64, side: Side, limit: Int64)? = nil
             for round in 0..<40 {
-                let oracle = tick * Int64(100_000 + rng.next() % 900_000)
+                // Every third round asks for the previous round's path again: the memo is kept
+                // (`beginPath` reuses it for the same path), with the entries computed on demand so far.
+                let again = round % 3 == 2 ? last : nil
+                let oracle = again?.oracle ?? tick * Int64(100_000 + rng.next() % 900_000)
                 engine.updateOracle(price: Price(raw: oracle), confidence: Price(raw: oracle / 10_000),
                                     at: Timestamp(milliseconds: Int64(round)), events: &events)
-                let side: Side = rng.next() & 1 == 0 ? .buy : .sell
+                let side: Side = again?.side ?? (rng.next() & 1 == 0 ? .buy : .sell)
                 let away = Int64(rng.next() % 50_000) * tick + Int64(rng.next() % UInt64(tick))  // limits off the tick too
-                let limit = side == .buy ? oracle + away : Swift.max(oracle - away, 0)
+                let limit = again?.limit ?? (side == .buy ? oracle + away : Swift.max(oracle - away, 0))
+                last = (oracle, side, limit)
+                let before = side == .buy ? engine.memoPaths.buy : engine.memoPaths.sell
                 let path = engine.beginPath(side: side, limit: limit)
+                if again != nil { #expect(before == path, "the repeated round's path is the memoised one") }
                 #expect(path.steps == duration)
                 let reference = (0...Int(duration)).map { path.price(at: Int32($0)) }
                 for _ in 0..<30 {
@@ -100,5 +107,68 @@ import Testing
         }
         #expect(checked == 6 * 40 * 30)
         #expect(found > checked / 4)  // most lookups find a step: not only the nil case is exercised
+    }
+}
+
+/// Keeping each side's path memo from one order to the next (when the next order's path is the same)
+/// changes nothing: an engine that forgets its memo before every order writes exactly the same
+/// events over random streams of oracle moves, takers of both sides and sizes, market and limit
+/// orders, fill-or-kill checks (which rank quotes on the path first) and resting makers.
+@Suite struct PathMemoReuseTests {
+    @Test func forgettingTheMemoChangesNoEvent() {
+        for duration: Int32 in [3, 10, 100] {
+            var c = MarketConfig()
+            c.auction = AuctionConfig(duration: duration)
+            c.amm = AMMConfig(sqrtK: Quantity(raw: 1_000_000_000_000))
+            var kept = MatchingEngine(config: c)
+            var fresh = kept
+            var providers = FixedEdgeProviders((0..<3).map { i in
+                FixedEdgeProvider(id: ProviderId(UInt32(i)), account: AccountId(UInt32(10 + i)), edge: Ppm(raw: 300 + 400 * Int64(i)),
+                                  maxSize: Quantity(raw: 5_000_000), latency: Int32(i))
+            })
+            var providersFresh = providers
+            var rng = SplitMix64(seed: 0x3E30 &+ UInt64(duration))
+            var oracle: Int64 = 100_000_000
+            var id: UInt32 = 0
+            var reused = 0, fills = 0
+            for step in 0..<3_000 {
+                var a = EventBuffer(), b = EventBuffer()
+                let ts = Timestamp(milliseconds: Int64(step))
+                if rng.next() % 20 == 0 {
+                    oracle += (Int64(rng.next() % 5) - 2) * 10_000
+                    kept.updateOracle(price: Price(raw: oracle), confidence: Price(raw: 10_000), at: ts, events: &a)
+                    fresh.updateOracle(price: Price(raw: oracle), confidence: Price(raw: 10_000), at: ts, events: &b)
+                }
+                id += 1
+                let side: Side = rng.next() & 1 == 0 ? .buy : .sell
+                let size = Quantity(raw: Int64(1 + rng.next() % 8) * 1_000_000)
+                let r: OrderRequest
+                switch rng.next() % 4 {
+                case 0:  // a resting maker a few ticks away
+                    let off = Int64(1 + rng.next() % 6) * 10_000
+                    r = OrderRequest(id: OrderId(id), account: AccountId(20 + UInt32(rng.next() % 2)), side: side,
+                                     price: Price(raw: side == .buy ? oracle - off : oracle + off), size: size)
+                case 1:  // a crossing limit order (its own limit: another path end)
+                    let off = Int64(rng.next() % 4) * 10_000
+                    r = OrderRequest(id: OrderId(id), account: AccountId(UInt32(rng.next() % 4)), side: side,
+                                     price: Price(raw: side == .buy ? oracle + off : oracle - off), size: size, tif: .ioc)
+                default:  // a market taker, sometimes fill-or-kill
+                    r = OrderRequest(id: OrderId(id), account: AccountId(UInt32(rng.next() % 4)), side: side, type: .market,
+                                     price: .zero, size: size, tif: rng.next() % 3 == 0 ? .fok : .ioc)
+                }
+                let before = kept.memoPaths
+                fresh.memoPaths = (nil, nil)
+                kept.place(r, at: ts, providers: &providers, events: &a)
+                if r.type == .market, let b = side == .buy ? before.buy : before.sell,
+                   b == (side == .buy ? kept.memoPaths.buy : kept.memoPaths.sell) { reused += 1 }  // a taker on a kept path
+                fresh.place(r, at: ts, providers: &providersFresh, events: &b)
+                let ea = (0..<a.count).map { a[$0] }, eb = (0..<b.count).map { b[$0] }
+                #expect(ea == eb, "duration \(duration), command \(step)")
+                fills += ea.filter { if case .fill = $0 { return true } else { return false } }.count
+                if ea != eb { return }
+            }
+            #expect(reused > 500)
+            #expect(fills > 1_000)  // the auctions traded: the memo's prices were used
+        }
     }
 }
