@@ -1,4 +1,5 @@
 import MarketCore
+import StrategyKit
 
 /// The last `capacity` sampled prices in a fixed ring buffer, with exact running sums.
 ///
@@ -61,7 +62,7 @@ struct RollingWindow: Sendable {
         guard count == capacity, count > 0 else { return nil }
         let d = spread
         guard d > 0 else { return nil }
-        return WindowStats(n: Int128(count), sum: sum, root: Double(d).squareRoot())
+        return WindowStats(n: Int128(count), sum: sum, root: StrategyMath.double(d).squareRoot())
     }
 }
 
@@ -76,12 +77,12 @@ struct WindowStats: Sendable {
     /// `√D`, strictly positive.
     let root: Double
 
-    var mean: Double { Double(sum) / Double(n) }
-    var standardDeviation: Double { root / Double(n) }
+    var mean: Double { StrategyMath.double(sum) / StrategyMath.double(n) }
+    var standardDeviation: Double { root / StrategyMath.double(n) }
 
     /// The z-score of `p` against the window.
-    func z(_ p: Price) -> Double { Double(n * Int128(p.raw) - sum) / root }
+    func z(_ p: Price) -> Double { StrategyMath.double(n * Int128(p.raw) - sum) / root }
 
     /// `mean + k·std` in raw price units (a Bollinger band for `k = ±entryZ`).
-    func level(_ k: Double) -> Double { (Double(sum) + k * root) / Double(n) }
+    func level(_ k: Double) -> Double { (StrategyMath.double(sum) + k * root) / StrategyMath.double(n) }
 }
