@@ -31,22 +31,45 @@ public struct AccountState: Sendable, Hashable {
 
     /// Books a trade of `delta` base for `cash` quote (negative when paying), splitting the cash
     /// between the open position and realised PnL.
+    @inline(__always)
     mutating func trade(delta: Int64, cash: Int64) {
         let b = base
         if b == 0 || (b > 0) == (delta > 0) {
+            // Opening or adding (inlined: most fills); closing or flipping divides, out of line.
             quoteEntry += cash
-        } else if abs(delta) <= abs(b) {
+            base = b + delta
+            quote += cash
+        } else {
+            reduceOrFlip(delta: delta, cash: cash)
+        }
+    }
+
+    /// ``trade(delta:cash:)`` against the position's sign (`base` ≠ 0): closes part or all of it,
+    /// or flips it.
+    @inline(never)
+    mutating func reduceOrFlip(delta: Int64, cash: Int64) {
+        let b = base
+        if abs(delta) <= abs(b) {
             // Closing |delta| of |b|: the entry share leaves the position (toward zero).
-            let closed = Int64(Int128(quoteEntry) * Int128(abs(delta)) / Int128(abs(b)))
+            let closed = Self.product(quoteEntry, abs(delta), over: abs(b))
             quoteEntry -= closed
             realizedPnl += closed + cash
         } else {
             // Flip: close all of b with part of the cash, open the rest.
-            let openCash = Int64(Int128(cash) * Int128(abs(delta) - abs(b)) / Int128(abs(delta)))
+            let openCash = Self.product(cash, abs(delta) - abs(b), over: abs(delta))
             realizedPnl += quoteEntry + (cash - openCash)
             quoteEntry = openCash
         }
         base = b + delta
         quote += cash
+    }
+
+    /// `a × b / c` truncated toward zero (`c > 0`, `0 ≤ b ≤ c`, so it fits `Int64`), with one 64-bit
+    /// division when `a × b` fits 64 bits: `Int64` and `Int128` division both truncate toward
+    /// zero, so the result is the `Int128` one's (the library's 128-bit division is a slow call).
+    @inline(__always) static func product(_ a: Int64, _ b: Int64, over c: Int64) -> Int64 {
+        let (p, overflow) = a.multipliedReportingOverflow(by: b)
+        if !overflow { return p / c }
+        return Int64(Int128(a) * Int128(b) / Int128(c))
     }
 }
