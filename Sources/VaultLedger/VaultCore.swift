@@ -37,7 +37,7 @@ struct CoreTerms: Hashable, Sendable {
     var feeTimelockSeconds: Int64 { max(VaultTerms.oneWeekSeconds, 2 * redeemPeriodSeconds) }
 
     /// See ``VaultTerms/capacity``.
-    var capacity: Amount? {
+    @inline(__always) var capacity: Amount? {
         guard let cap = maxTokens, cap.raw > 0 else { return nil }
         return cap
     }
@@ -86,10 +86,11 @@ struct VaultCore: Hashable, Sendable {
     /// Time of the last applied action (actions must not go back in time).
     var lastActionAt: Timestamp
 
-    /// Scale of the points index.
-    static let pointsScale: Int128 = 1_000_000_000_000_000_000
+    /// Scale of the points index. (Computed constants, like ``ratePerYearUnit`` and
+    /// ``feeFractionBits``: a `static let` is read through a lazy-initialisation check each time.)
+    @inline(__always) static var pointsScale: Int128 { 1_000_000_000_000_000_000 }
     /// `1e6 × secondsPerYear`: annual ppm rates times seconds, per quote unit.
-    static let ratePerYearUnit: Int128 = 1_000_000 * Int128(VaultTerms.secondsPerYear)
+    @inline(__always) static var ratePerYearUnit: Int128 { 1_000_000 * Int128(VaultTerms.secondsPerYear) }
 
     init(terms: VaultTerms, createdAt: Timestamp) {
         self.terms = CoreTerms(terms)
@@ -132,7 +133,9 @@ struct VaultCore: Hashable, Sendable {
     }
 
     /// The manager's shares and their value (for administrative actions' events).
-    var managerHolding: (Int128, Int64) { (managerShares, value(ofHeld: managerShares)) }
+    /// (Inlined, like ``touch(_:)`` and ``hurdleThreshold(_:)``: a non-mutating method called out
+    /// of line on a plan's `inout` copy of the core gets a copy of its own, 416 bytes.)
+    @inline(__always) var managerHolding: (Int128, Int64) { (managerShares, value(ofHeld: managerShares)) }
 
     // MARK: Time accrual
 
@@ -220,8 +223,10 @@ struct VaultCore: Hashable, Sendable {
             k += 1
         }
         // Everything owed, in units of 1 / (1e6 × year) quote: < 1e18 × 3.2e13 + carry, far inside Int128.
-        let owedM = (rm > 0 ? managementAccrued : 0) + yearlyM * Self.ratePerYearUnit + d * rm * rest
-        let owedP = (rp > 0 ? protocolAccrued : 0) + yearlyP * Self.ratePerYearUnit + d * rp * rest
+        // (`product` is `*` with a 64-bit fast path; `d × (rate × rest)` is `d × rate × rest`, all
+        // three non-negative, so it traps exactly when the original order would.)
+        let owedM = (rm > 0 ? managementAccrued : 0) + product(yearlyM, Self.ratePerYearUnit) + product(d, product(rm, rest))
+        let owedP = (rp > 0 ? protocolAccrued : 0) + product(yearlyP, Self.ratePerYearUnit) + product(d, product(rp, rest))
         var feeM = quotient(owedM, Self.ratePerYearUnit)  // floor (owed ≥ 0): favours depositors
         var feeP = quotient(owedP, Self.ratePerYearUnit)
         // Depositors keep at least one raw unit (only a large carry can reach this).
@@ -239,7 +244,7 @@ struct VaultCore: Hashable, Sendable {
         var charged: Int64 = 0
         let (chargedM, limitM) = feeM > 0 ? dilute(feeM, toProtocol: false) : (0, false)
         if chargedM > 0 || limitM || cappedM {
-            managementAccrued = (cappedM || limitM) ? 0 : owedM - chargedM * Self.ratePerYearUnit
+            managementAccrued = (cappedM || limitM) ? 0 : owedM - product(chargedM, Self.ratePerYearUnit)
         } else {
             managementAccrued = owedM  // worth less than a share: carried whole
         }
@@ -249,7 +254,7 @@ struct VaultCore: Hashable, Sendable {
         }
         let (chargedP, limitP) = feeP > 0 ? dilute(feeP, toProtocol: true) : (0, false)
         if chargedP > 0 || limitP || cappedP {
-            protocolAccrued = (cappedP || limitP) ? 0 : owedP - chargedP * Self.ratePerYearUnit
+            protocolAccrued = (cappedP || limitP) ? 0 : owedP - product(chargedP, Self.ratePerYearUnit)
         } else {
             protocolAccrued = owedP
         }
@@ -296,12 +301,16 @@ struct VaultCore: Hashable, Sendable {
         let w = mulDivWide(q, e1Scaled, t, .up)
         // The smallest Ŵ − fee that keeps T' ≤ limit + V (at least 1; w ≥ floorW because k ≤ q and t ≤ limit + V),
         // and the largest fee that fits, `most = floor((w − floorW) / 2^64)`. The fee is cut only
-        // above `most`; first a cheap test with an upper bound of floorW,
-        // `floor(e1Scaled / floor(L / k)) + 1 ≥ ceil(k × e1Scaled / L)` (L = limit + V ≥ k, two
-        // 128-bit divisions), settles the usual case (a fee far below the limit) without the
-        // 256-bit division that floorW itself needs.
+        // above `most`; first a cheap test with an upper bound of floorW settles the usual case
+        // (a fee far below the limit) without the 256-bit division that floorW itself needs.
+        // The bound, without a division: with E ≤ 2^60 − 1 (so e1Scaled ≤ 2^124) and
+        // L = limit + V ≥ 2^99 (limit = 10^30 > 2^99), floorW = ceil(k × e1Scaled / L) ≤
+        // k × 2^124 / 2^99 = k × 2^25, an integer; k < 2^100 keeps it inside Int128. Outside those
+        // bounds (never: E ≤ maxEquity < 2^60, k ≤ limit + V < 2^100) the bound is Int128.max,
+        // which sends the fee to the exact test. Any upper bound gives the same result: it only
+        // decides whether the exact test runs, and that test leaves a fee at or below `most` as it is.
         let limitT = Shares.limit.raw + virtualShares
-        let floorWBound = quotient(e1Scaled, quotient(limitT, k)) + 1
+        let floorWBound: Int128 = equity < (1 as Int64) << 60 && k &>> 100 == 0 ? k &<< 25 : .max
         var f = fee
         var cut = false
         if floorWBound > w || f > (w - floorWBound) >> Self.feeFractionBits {
@@ -330,13 +339,13 @@ struct VaultCore: Hashable, Sendable {
     }
 
     /// Fractional bits carried in the depositor value `W` when sizing a fee mint.
-    static let feeFractionBits: Int128 = 64
+    @inline(__always) static var feeFractionBits: Int128 { 64 }
 
     // MARK: Per-account bookkeeping
 
     /// Settles a depositor's points and hurdle up to the current indexes. Call before any change
     /// to its shares or mark. Points round down (dust is lost, never created).
-    func touch(_ account: inout VaultAccount) {
+    @inline(__always) func touch(_ account: inout VaultAccount) {
         guard account.role == .depositor else { return }
         let dp = pointsIndex - account.pointsIndexSnapshot
         if dp > 0 && account.shares.raw > 0 {
@@ -352,8 +361,8 @@ struct VaultCore: Hashable, Sendable {
 
     /// The hurdle a depositor's profit must clear now: `ceil(hurdleAccrued / (1e6 × year))`.
     /// Rounds up: a higher bar favours the depositor.
-    func hurdleThreshold(_ account: VaultAccount) -> Int128 {
-        mulDiv128(account.hurdleAccrued, Self.ratePerYearUnit, .up)
+    @inline(__always) func hurdleThreshold(_ account: VaultAccount) -> Int128 {
+        divide(account.hurdleAccrued, Self.ratePerYearUnit, .up)
     }
 
     /// The performance fee a touched depositor owes now: (manager part, protocol part, new mark),
@@ -378,8 +387,8 @@ struct VaultCore: Hashable, Sendable {
         }
         guard base > 0 else { return nil }
         let pf = Int128(terms.fees.performanceFee.raw), ps = Int128(terms.fees.protocolProfitShare.raw)
-        let managerFee = Int64(mulDiv128(base * pf, 1_000_000, .down))
-        let protocolFee = Int64(mulDiv128(base * ps, 1_000_000, .down))
+        let managerFee = Int64(divide(product(base, pf), 1_000_000, .down))
+        let protocolFee = Int64(divide(product(base, ps), 1_000_000, .down))
         if managerFee + protocolFee == 0 && pf + ps > 0 { return nil }
         return (managerFee, protocolFee, value)
     }

@@ -87,6 +87,43 @@ struct ScratchHashSink: ByteSink {
     }
 }
 
+/// Writes bytes into scratch memory with no capacity check per write: for an encoding whose
+/// size the caller has bounded first (``VaultEvent/hashApplied(previousHash:sequence:time:action:actor:equityBefore:equityAfter:totalSharesBefore:totalSharesAfter:actorSharesBefore:actorSharesAfter:actorValueBefore:actorValueAfter:feesBefore:feesAfter:receipt:)``
+/// checks ``VaultEvent/appliedEncodingBound(action:actor:)`` against the buffer). The bytes are
+/// then hashed in one call. Same bytes as ``ScratchHashSink`` (the same encoder writes into both).
+struct FittedScratchSink: ByteSink {
+    /// Start of the scratch memory; the caller guarantees it holds every byte written.
+    private let base: UnsafeMutableRawPointer
+    /// Bytes written.
+    private(set) var count = 0
+
+    /// - Parameter buffer: scratch memory at least as large as everything that will be written.
+    init(_ buffer: UnsafeMutableRawBufferPointer) {
+        // A non-empty buffer has a base address.
+        base = buffer.baseAddress!
+    }
+
+    @inline(__always) mutating func put(_ byte: UInt8) {
+        // Safe: the caller bounded the encoding's size by the buffer's (see the type's comment).
+        base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        count &+= 1
+    }
+
+    @inline(__always) mutating func put(u64 x: UInt64) {
+        // Safe: as above; storeBytes allows any alignment.
+        base.storeBytes(of: x.bigEndian, toByteOffset: count, as: UInt64.self)
+        count &+= 8
+    }
+
+    mutating func put(bytes: UnsafeRawBufferPointer) {
+        if let src = bytes.baseAddress, bytes.count > 0 {
+            // Safe: as above; the source (a string's UTF-8) does not overlap the scratch memory.
+            (base + count).copyMemory(from: src, byteCount: bytes.count)
+        }
+        count &+= bytes.count
+    }
+}
+
 extension ByteSink {
     @inline(__always) mutating func put(i64 x: Int64) { put(u64: UInt64(bitPattern: x)) }
     @inline(__always) mutating func put(i128 x: Int128) {
@@ -286,6 +323,22 @@ extension VaultEvent {
         feesBefore: FeeTotals, feesAfter: FeeTotals, receipt: VaultReceipt
     ) -> SHA256Digest {
         withUnsafeTemporaryAllocation(byteCount: scratchBytes, alignment: 16) { scratch in
+            if appliedEncodingBound(action: action, actor: actor) <= scratch.count {
+                // Every event with names of at most 64 bytes (so every one the ledger writes): the
+                // bytes fit the scratch buffer, so they are written without a check per write.
+                var sink = FittedScratchSink(scratch)
+                encodeHead(into: &sink, previousHash: previousHash, sequence: sequence, time: time)
+                sink.put(1)
+                sink.put(action: action)
+                encodeFigures(
+                    into: &sink, actor: actor, equityBefore: equityBefore, equityAfter: equityAfter,
+                    totalSharesBefore: totalSharesBefore, totalSharesAfter: totalSharesAfter,
+                    actorSharesBefore: actorSharesBefore, actorSharesAfter: actorSharesAfter,
+                    actorValueBefore: actorValueBefore, actorValueAfter: actorValueAfter,
+                    feesBefore: feesBefore, feesAfter: feesAfter, receipt: receipt)
+                precondition(sink.count <= scratch.count, "the applied event's encoding overran its bound")
+                return SHA256Digest(hashing: UnsafeRawBufferPointer(start: scratch.baseAddress, count: sink.count))
+            }
             var sink = ScratchHashSink(scratch)
             encodeHead(into: &sink, previousHash: previousHash, sequence: sequence, time: time)
             sink.put(1)
@@ -322,6 +375,21 @@ extension VaultEvent {
 
     /// Size of the stack buffer ``computeHash()`` encodes into.
     static let scratchBytes = 1024
+
+    /// An upper bound of the canonical encoding's size for an `applied` event with this action
+    /// and actor: its names' UTF-8 bytes plus ``appliedFixedBytesBound``.
+    @inline(__always) static func appliedEncodingBound(action: VaultAction, actor: String) -> Int {
+        var bound = appliedFixedBytesBound &+ actor.utf8.count
+        action.forEachName { bound &+= $0.utf8.count }
+        return bound
+    }
+
+    /// Bound on an `applied` event's canonical bytes apart from names: head 49 (version,
+    /// previous hash, sequence, time), entry tag 1, action at most 50 (tag, the longest payload
+    /// being the fee terms' 41 bytes or a transfer's two 4-byte name lengths and 16-byte
+    /// shares), actor length 4, figures 96, fees 64, receipt 73: 337, rounded up.
+    /// `HotPathTests.appliedEncodingFitsItsBound` checks it on every action kind at the widest values.
+    static let appliedFixedBytesBound = 400
 
     /// Whether ``hash`` matches the fields.
     public var isHashValid: Bool { computeHash() == hash }

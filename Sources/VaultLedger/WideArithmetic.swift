@@ -7,10 +7,46 @@ import MarketCore
 /// `2^64`-scaled equity, which can exceed `Int128`: the product is formed exactly in 256 bits
 /// from 64-bit limbs (``mulFull(_:_:)``) and divided by ``divFull(_:_:by:)``, which uses the
 /// hardware's 128-by-64-bit division when it can.
+///
+/// Inlined at each call for the ledger's usual operands (all three below 2^64: a holding's
+/// value, a deposit's shares), which need one 64×64→128-bit multiplication and one
+/// 128-by-64-bit division; the general case is out of line (``mulDivCheckedGeneral(_:_:_:_:)``).
+/// Both give the same result for every input (`WideArithmeticTests` checks both against an
+/// independent reference; `HotPathTests.mulDivSixtyFourBitPathMatchesTheGeneralOne` checks the
+/// inlined path against the general one at its edges).
 /// - Complexity: O(1).
-@inlinable func mulDivChecked(_ a: Int128, _ b: Int128, _ c: Int128, _ rounding: Rounding) -> Int128? {
+@inlinable @inline(__always) func mulDivChecked(_ a: Int128, _ b: Int128, _ c: Int128, _ rounding: Rounding) -> Int128? {
     precondition(a >= 0 && b >= 0 && c > 0, "mulDivChecked takes non-negative factors and a positive divisor")
-    // Non-negative (checked above), so the bit patterns are the values.
+    if (a | b | c) &>> 64 == 0 {
+        // 0 ≤ a, b < 2^64 and 1 ≤ c < 2^64: the product is exact in 128 bits (below 2^128 − 2^65 + 2),
+        // so the quotient and remainder are those of the 256-bit path with a zero high half, and
+        // q + 1 below cannot overflow UInt128.
+        let p = UInt64(truncatingIfNeeded: a).multipliedFullWidth(by: UInt64(truncatingIfNeeded: b))
+        let product = UInt128(p.high) &<< 64 | UInt128(p.low)
+        let divisor = UInt128(truncatingIfNeeded: c)
+        var q: UInt128
+        let remainderIsZero: Bool
+        if p.high == 0 {
+            // Both below 2^64: one 64-bit division.
+            let d64 = UInt64(truncatingIfNeeded: c)
+            let q64 = p.low / d64
+            q = UInt128(q64)
+            remainderIsZero = p.low &- q64 &* d64 == 0
+        } else {
+            q = product / divisor
+            remainderIsZero = product &- q &* divisor == 0
+        }
+        if rounding == .up && !remainderIsZero { q &+= 1 }
+        return fittingInt128(q)
+    }
+    return mulDivCheckedGeneral(a, b, c, rounding)
+}
+
+/// ``mulDivChecked(_:_:_:_:)`` for any operands (non-negative factors, positive divisor): the
+/// 256-bit product and ``divFull(_:_:by:)``. Out of line: the ledger's fee sizing and large
+/// holdings take it, the usual conversions do not.
+@inlinable @inline(never) func mulDivCheckedGeneral(_ a: Int128, _ b: Int128, _ c: Int128, _ rounding: Rounding) -> Int128? {
+    // Non-negative (checked by the caller), so the bit patterns are the values.
     let (high, low) = mulFull(UInt128(truncatingIfNeeded: a), UInt128(truncatingIfNeeded: b))
     let divisor = UInt128(truncatingIfNeeded: c)
     // The quotient fits UInt128 iff the high half is below the divisor.
@@ -20,8 +56,14 @@ import MarketCore
         guard q < UInt128.max else { return nil }
         q &+= 1
     }
-    guard q <= UInt128(Int128.max) else { return nil }
-    return Int128(q)
+    return fittingInt128(q)
+}
+
+/// `q` as an `Int128`, or nil when it is above `Int128.max` (its top bit set). The same as
+/// `q <= UInt128(Int128.max) ? Int128(q) : nil`, whose generic conversions the compiler leaves
+/// as calls (about 60 instructions).
+@inlinable @inline(__always) func fittingInt128(_ q: UInt128) -> Int128? {
+    q &>> 127 == 0 ? Int128(truncatingIfNeeded: q) : nil
 }
 
 /// The exact 256-bit product `a × b` as (high, low) 128-bit halves, from four 64×64→128-bit
@@ -104,7 +146,7 @@ import MarketCore
 /// `a × b / c` like ``mulDivChecked(_:_:_:_:)``, trapping when the quotient does not fit.
 /// Every caller has bounded its inputs first, so a trap here is a bug.
 /// - Complexity: O(1).
-@inlinable func mulDivWide(_ a: Int128, _ b: Int128, _ c: Int128, _ rounding: Rounding) -> Int128 {
+@inlinable @inline(__always) func mulDivWide(_ a: Int128, _ b: Int128, _ c: Int128, _ rounding: Rounding) -> Int128 {
     guard let q = mulDivChecked(a, b, c, rounding) else { preconditionFailure("ledger arithmetic overflow") }
     return q
 }
@@ -124,12 +166,44 @@ import MarketCore
 
 /// `a / b` (truncating, as `/`), through a 64-bit division when both are in `0..<2^63` (the
 /// ledger's usual magnitudes), which for a constant `b` compiles to a multiplication; the
-/// `Int128` library division otherwise. Same result as `a / b` for every input (traps on a zero
-/// `b` like it).
+/// unsigned `Int128` library division when both are non-negative; the signed one otherwise.
+/// Same result as `a / b` for every input (traps on a zero `b` like it).
 @inlinable @inline(__always) func quotient(_ a: Int128, _ b: Int128) -> Int128 {
     if (a | b) &>> 63 == 0 {
         // 0 ≤ a, b < 2^63: the truncating quotients of Int64 and Int128 agree.
         return Int128(Int64(truncatingIfNeeded: a) / Int64(truncatingIfNeeded: b))
     }
+    if a >= 0 && b > 0 {
+        // Both non-negative: the bit patterns are the values and the truncating quotient is the
+        // unsigned one (the library's unsigned division, without the signed one's sign fix-ups).
+        return Int128(truncatingIfNeeded: UInt128(truncatingIfNeeded: a) / UInt128(truncatingIfNeeded: b))
+    }
     return a / b
+}
+
+/// `a × b` (checked, as `*`), through one 64×64→128-bit multiplication when both are in
+/// `0..<2^63` (the product is then below 2^126, so it cannot overflow); the `Int128`
+/// library multiplication, with its overflow trap, otherwise. Same result as `a * b` for every
+/// input, and a trap exactly where `a * b` traps. (The checked `Int128` multiplication costs
+/// about 40 instructions; the fee accrual does several per action.)
+@inlinable @inline(__always) func product(_ a: Int128, _ b: Int128) -> Int128 {
+    if (a | b) &>> 63 == 0 {
+        // 0 ≤ a, b < 2^63: their bit patterns are the values, and the full product is exact.
+        let p = UInt64(truncatingIfNeeded: a).multipliedFullWidth(by: UInt64(truncatingIfNeeded: b))
+        return Int128(truncatingIfNeeded: UInt128(p.high) &<< 64 | UInt128(p.low))
+    }
+    return a * b
+}
+
+/// `mulDiv128(n, d, rounding)` (`n / d` rounded as stated), through one 64-bit division when
+/// `0 ≤ n < 2^63` and `0 < d < 2^63` (there truncation is the floor, and the ceiling is one more
+/// when the division is inexact); `mulDiv128` otherwise. Same result for every input, and the
+/// same trap on a zero divisor.
+@inlinable @inline(__always) func divide(_ n: Int128, _ d: Int128, _ rounding: Rounding) -> Int128 {
+    if (n | d) &>> 63 == 0 && d != 0 {
+        let n64 = Int64(truncatingIfNeeded: n), d64 = Int64(truncatingIfNeeded: d)
+        let q = n64 / d64
+        return Int128(rounding == .up && q &* d64 != n64 ? q &+ 1 : q)
+    }
+    return mulDiv128(n, d, rounding)
 }

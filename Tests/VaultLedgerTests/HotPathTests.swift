@@ -253,4 +253,126 @@ import Testing
             #expect(q == low / d && r == low % d, "\(low) / \(d)")
         }
     }
+
+    // MARK: Fee arithmetic fast paths
+
+    /// Values around the 63- and 64-bit edges, both signs, and the ledger's constants.
+    static let edgeValues: [Int128] = [
+        0, 1, 2, 3, 7, 999_999, 1_000_000, 1_000_001, Int128(Int64.max) - 1, Int128(Int64.max), Int128(Int64.max) + 1,
+        (1 << 64) - 1, 1 << 64, (1 << 100) + 17, .max, -1, -7, Int128(Int64.min), Int128(Int64.min) - 1, .min + 1,
+        VaultCore.ratePerYearUnit, VaultCore.ratePerYearUnit - 1, VaultCore.ratePerYearUnit + 1,
+    ]
+
+    /// `product` is `*` wherever `*` does not trap (it traps where `*` does: same library call).
+    @Test func productIsMultiplication() {
+        var g = SplitMix64(seed: 12)
+        var values = Self.edgeValues
+        for _ in 0..<300 { values.append(Int128(Int64(bitPattern: g.next()) >> Int64(g.int(64)))) }
+        for a in values {
+            for b in values {
+                let (want, overflow) = a.multipliedReportingOverflow(by: b)
+                if !overflow { #expect(product(a, b) == want, "\(a) × \(b)") }
+            }
+        }
+    }
+
+    /// `divide` is `mulDiv128` for every sign and size, both roundings, including the 64-bit
+    /// path's edges.
+    @Test func divideIsMulDiv128() {
+        var g = SplitMix64(seed: 13)
+        var values = Self.edgeValues
+        for _ in 0..<300 { values.append(Int128(Int64(bitPattern: g.next()) >> Int64(g.int(64)))) }
+        for n in values {
+            for d in values where d != 0 && !(n == .min && d == -1) {
+                for rounding in [Rounding.down, .up] {
+                    // mulDiv128 itself overflows only at .min / −1 (excluded) or its ±1 fix-up at the ends.
+                    if (n == .max || n == .min + 1) && (d == 1 || d == -1) { continue }
+                    #expect(divide(n, d, rounding) == mulDiv128(n, d, rounding), "\(n) / \(d) \(rounding)")
+                }
+            }
+        }
+    }
+
+    /// The fee mint's division-free bound: `k × 2^25 ≥ ceil(k × (E + 1) × 2^64 / (limit + V))` for
+    /// every E up to 2^60 − 1 and k below 2^100, the ranges `dilute` takes it in (and the share
+    /// limit is at least 2^99, which the bound needs).
+    @Test func feeMintBoundCoversTheExactOne() {
+        #expect(Shares.limit.raw >= 1 << 99)
+        #expect(Vault.maxEquity.raw < 1 << 60)
+        var g = SplitMix64(seed: 14)
+        var ks: [Int128] = [1, 2, 1_000, (1 << 64) - 1, 1 << 64, (1 << 100) - 1]
+        var es: [Int128] = [0, 1, Int128(Vault.maxEquity.raw), (1 << 60) - 1]
+        for _ in 0..<2_000 {
+            let raw = (UInt128(g.next()) << 64) | UInt128(g.next())
+            ks.append(max(1, Int128(raw >> UInt128(28 + g.int(100)))))  // below 2^100
+            es.append(Int128(g.next() >> UInt64(4 + g.int(60))))
+        }
+        for v in [Int128(1), 1_000, 1_000_000_000_000_000_000] {
+            for (k, e) in zip(ks, es) {
+                let exact = mulDivWide(k, (e + 1) << 64, Shares.limit.raw + v, .up)
+                #expect(k << 25 >= exact, "k \(k), E \(e)")
+            }
+        }
+    }
+
+    /// `mulDivChecked`'s inlined path (every operand below 2^64) against the 256-bit one.
+    @Test func mulDivSixtyFourBitPathMatchesTheGeneralOne() {
+        var g = SplitMix64(seed: 15)
+        var values: [Int128] = [0, 1, 2, (1 << 32) - 1, 1 << 32, (1 << 63) - 1, 1 << 63, (1 << 64) - 2, (1 << 64) - 1]
+        for _ in 0..<200 { values.append(Int128(g.next() >> UInt64(g.int(64)))) }
+        for a in values {
+            for b in values.prefix(60) {
+                for c in values.suffix(40) where c > 0 {
+                    for rounding in [Rounding.down, .up] {
+                        #expect(mulDivChecked(a, b, c, rounding) == mulDivCheckedGeneral(a, b, c, rounding), "\(a) × \(b) / \(c)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The canonical encoding of an applied event fits `appliedEncodingBound` (what lets
+    /// `hashApplied` write it without a check per write) for every action kind, at the widest
+    /// values and with 64-byte names; and `hashApplied` then gives `computeHash`'s digest.
+    @Test func appliedEncodingFitsItsBound() {
+        let long = String(repeating: "é", count: 32)  // 64 UTF-8 bytes
+        let wide = FeeTerms(
+            managementFee: Ppm(raw: .min), performanceFee: Ppm(raw: .min), hurdleRate: Ppm(raw: .min), hurdle: .hard,
+            protocolFee: Ppm(raw: .min), protocolProfitShare: Ppm(raw: .min))
+        let actions: [VaultAction] = [
+            .deposit(depositor: long, amount: Amount(raw: .min)),
+            .requestWithdraw(depositor: long, .amount(Amount(raw: .min))),
+            .requestWithdraw(depositor: long, .shares(Shares(raw: .min))),
+            .requestWithdraw(depositor: long, .percent(Ppm(raw: .min))),
+            .cancelWithdraw(depositor: long), .withdraw(depositor: long),
+            .transfer(from: long, to: long, shares: Shares(raw: .min)), .mark(equity: Amount(raw: .min)), .markInvalid,
+            .accrue, .crystallize(.depositor(long)), .crystallize(.all), .setFees(wide), .cancelFeeUpdate,
+            .setPermissioned(true), .setAccess(depositor: long, allowed: true),
+        ]
+        let fees = FeeTotals(
+            managementFee: Amount(raw: .min), protocolFee: Amount(raw: .min), performanceFee: Amount(raw: .min),
+            protocolProfitShare: Amount(raw: .min))
+        let receipt = VaultReceipt(
+            sequence: .min, amount: Amount(raw: .min), shares: Shares(raw: .min), performanceFee: Amount(raw: .min),
+            performanceFeeShares: Shares(raw: .min), managementFee: Amount(raw: .min), feesEffectiveAt: Timestamp(milliseconds: .min))
+        for action in actions {
+            var e = VaultEvent(
+                sequence: .max, time: Timestamp(milliseconds: .max), entry: .applied(action), actor: long,
+                equityBefore: Amount(raw: .min), equityAfter: Amount(raw: .max), totalSharesBefore: Shares(raw: .min),
+                totalSharesAfter: Shares(raw: .max), actorSharesBefore: Shares(raw: .min), actorSharesAfter: Shares(raw: .max),
+                actorValueBefore: Amount(raw: .min), actorValueAfter: Amount(raw: .max), feesBefore: fees, feesAfter: fees,
+                receipt: receipt)
+            e.previousHash = SHA256Digest(.max, 1, 2, .max)
+            let bound = VaultEvent.appliedEncodingBound(action: action, actor: long)
+            #expect(e.canonicalBytes.count <= bound, "\(action)")
+            #expect(bound <= VaultEvent.scratchBytes)
+            let hash = VaultEvent.hashApplied(
+                previousHash: e.previousHash, sequence: e.sequence, time: e.time, action: action, actor: long,
+                equityBefore: e.equityBefore.raw, equityAfter: e.equityAfter.raw, totalSharesBefore: e.totalSharesBefore.raw,
+                totalSharesAfter: e.totalSharesAfter.raw, actorSharesBefore: e.actorSharesBefore.raw,
+                actorSharesAfter: e.actorSharesAfter.raw, actorValueBefore: e.actorValueBefore.raw,
+                actorValueAfter: e.actorValueAfter.raw, feesBefore: fees, feesAfter: fees, receipt: receipt)
+            #expect(hash == e.computeHash(), "\(action)")
+        }
+    }
 }
