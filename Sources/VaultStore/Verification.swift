@@ -191,16 +191,26 @@ final class OneHashReplay: @unchecked Sendable {
         guard var v = vault else { return fail() }
         vault = nil  // keep `v` uniquely referenced: no copy-on-write of the ledger
         defer { vault = v }
-        while i < events.count {
-            // The one SHA-256 per event (unless the reader did it): the stored hash must be the
-            // hash of the stored fields.
-            // The action straight from the stored `entry` (the `action` getter, called across
-            // modules on an array element, copies the whole event first).
-            guard hashesChecked || events[i].isHashValid, case .applied(let action) = events[i].entry,
-                case .success = v.apply(action, at: events[i].time)
-            else { return fail() }
-            i += 1
+        // The events are read in place through the array's buffer: `events[i].entry` on the
+        // array itself copied the whole ~400-byte event (a `memmove`, retaining its strings)
+        // before taking its entry. SAFETY: the buffer is used only inside the closure, while
+        // `events` (a parameter) is alive and unchanged, and only at indices below its `count`
+        // (the loop bound); nothing here writes to it. `ReplayEquivalenceTests` (batches of
+        // random sizes) and `StoredEventReaderTests` feed batches through this loop.
+        let applied = events.withUnsafeBufferPointer { events -> Bool in
+            while i < events.count {
+                // The one SHA-256 per event (unless the reader did it): the stored hash must be
+                // the hash of the stored fields.
+                // The action straight from the stored `entry` (the `action` getter, called across
+                // modules on an array element, copies the whole event first).
+                guard hashesChecked || events[i].isHashValid, case .applied(let action) = events[i].entry,
+                    case .success = v.apply(action, at: events[i].time)
+                else { return false }
+                i += 1
+            }
+            return true
         }
+        guard applied else { return fail() }
         if !v.drainEvents(adopting: events) { fail() }
     }
 
