@@ -322,24 +322,8 @@ extension VaultEvent {
         actorSharesBefore: Int128, actorSharesAfter: Int128, actorValueBefore: Int64, actorValueAfter: Int64,
         feesBefore: FeeTotals, feesAfter: FeeTotals, receipt: VaultReceipt
     ) -> SHA256Digest {
-        withUnsafeTemporaryAllocation(byteCount: scratchBytes, alignment: 16) { scratch in
-            if appliedEncodingBound(action: action, actor: actor) <= scratch.count {
-                // Every event with names of at most 64 bytes (so every one the ledger writes): the
-                // bytes fit the scratch buffer, so they are written without a check per write.
-                var sink = FittedScratchSink(scratch)
-                encodeHead(into: &sink, previousHash: previousHash, sequence: sequence, time: time)
-                sink.put(1)
-                sink.put(action: action)
-                encodeFigures(
-                    into: &sink, actor: actor, equityBefore: equityBefore, equityAfter: equityAfter,
-                    totalSharesBefore: totalSharesBefore, totalSharesAfter: totalSharesAfter,
-                    actorSharesBefore: actorSharesBefore, actorSharesAfter: actorSharesAfter,
-                    actorValueBefore: actorValueBefore, actorValueAfter: actorValueAfter,
-                    feesBefore: feesBefore, feesAfter: feesAfter, receipt: receipt)
-                precondition(sink.count <= scratch.count, "the applied event's encoding overran its bound")
-                return SHA256Digest(hashing: UnsafeRawBufferPointer(start: scratch.baseAddress, count: sink.count))
-            }
-            var sink = ScratchHashSink(scratch)
+        // The one encoding of an applied event, into either sink below.
+        @inline(__always) func encode<S: ByteSink>(into sink: inout S) {
             encodeHead(into: &sink, previousHash: previousHash, sequence: sequence, time: time)
             sink.put(1)
             sink.put(action: action)
@@ -349,6 +333,18 @@ extension VaultEvent {
                 actorSharesBefore: actorSharesBefore, actorSharesAfter: actorSharesAfter,
                 actorValueBefore: actorValueBefore, actorValueAfter: actorValueAfter,
                 feesBefore: feesBefore, feesAfter: feesAfter, receipt: receipt)
+        }
+        return withUnsafeTemporaryAllocation(byteCount: scratchBytes, alignment: 16) { scratch in
+            if appliedEncodingBound(action: action, actor: actor) <= scratch.count {
+                // Every event with names of at most 64 bytes (so every one the ledger writes): the
+                // bytes fit the scratch buffer, so they are written without a check per write.
+                var sink = FittedScratchSink(scratch)
+                encode(into: &sink)
+                precondition(sink.count <= scratch.count, "the applied event's encoding overran its bound")
+                return SHA256Digest(hashing: UnsafeRawBufferPointer(start: scratch.baseAddress, count: sink.count))
+            }
+            var sink = ScratchHashSink(scratch)
+            encode(into: &sink)
             return sink.finalize()
         }
     }
