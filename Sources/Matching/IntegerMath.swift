@@ -10,13 +10,10 @@ import MarketCore
 func isqrt(_ n: Int128, _ rounding: Rounding) -> Int128 {
     precondition(n >= 0, "isqrt of a negative number")
     if n < 2 { return n }
-    // The estimate from the two 64-bit halves: `Double(n)` and `Int128(Double)` go through the
+    // The estimate through `nearestDouble`: `Double(n)` and `Int128(Double)` go through the
     // standard library's unspecialised generic conversions (witness-table calls, about 8% of a
-    // venue taker's time in `perf`); a relative error of a few 2^-53 in the estimate is what the
-    // Newton step and the correction below absorb anyway.
-    let m = n.magnitude
-    let estimate = (Double(UInt64(truncatingIfNeeded: m >> 64)) * 18_446_744_073_709_551_616.0
-                    + Double(UInt64(truncatingIfNeeded: m))).squareRoot()
+    // venue taker's time in `perf`).
+    let estimate = nearestDouble(n).squareRoot()
     // n < 2^127, so the root is < 2^63.5 (with the error, still far below 2^64): UInt64 holds it.
     var x = Int128(UInt64(estimate))
     if x < 1 { x = 1 }

@@ -17,20 +17,9 @@ public enum StrategyMath {
     public static func squareRoot(_ x: Double) -> Double { x.squareRoot() }
 
     /// `Double(v)`, the same value (rounded to nearest, ties to even), without the standard
-    /// library's unspecialised generic `Int128` conversion (witness-table calls: about 4% of the
-    /// runtime benchmark's time with mean reversion live). Values within ±2^63 convert from
-    /// `Int64`; larger magnitudes keep their top 64 bits with every lower bit folded into the last
-    /// one (a sticky bit: it lies below the rounding position, so it only breaks what would be a
-    /// tie, as the bits it stands for do), convert, and scale by the exact power of two.
-    /// Checked against `Double(v)` in `StrategyMathTests`.
-    @inlinable public static func double(_ v: Int128) -> Double {
-        if v >= Int128(Int64.min) && v <= Int128(Int64.max) { return Double(Int64(truncatingIfNeeded: v)) }
-        let m = v.magnitude  // > 2^63 here
-        let shift = 64 - m.leadingZeroBitCount  // 0...64: m >> shift fits 64 bits
-        let top = UInt64(truncatingIfNeeded: m >> shift) | (m & ((1 << shift) - 1) != 0 ? 1 : 0)
-        let d = Double(top) * Double(bitPattern: UInt64(1023 + shift) << 52)  // × 2^shift, exact
-        return v < 0 ? -d : d
-    }
+    /// library's unspecialised generic `Int128` conversion (about 4% of the runtime benchmark's
+    /// time with mean reversion live): ``MarketCore/nearestDouble(_:)``.
+    @inlinable public static func double(_ v: Int128) -> Double { nearestDouble(v) }
 }
 
 extension FixedPoint {

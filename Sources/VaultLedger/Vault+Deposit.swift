@@ -14,84 +14,85 @@ extension Vault {
     /// the depositor's performance fee on its existing position (before its mark moves) → mint
     /// `floor(take × (S + V) / (E + 1))` (down: favours the vault) → manager-stake check →
     /// `E += take`, mark `+= take`, lock-up restarts.
-    mutating func planDeposit(_ name: String, _ amount: Amount, _ time: Timestamp, _ c: inout VaultCore)
-        -> Result<Plan, VaultError>
+    mutating func planDeposit(_ name: String, _ amount: Amount, _ time: Timestamp) throws(VaultError) -> Plan
     {
         // A name already on file was checked when it was created: look it up first.
         let slot = slot(of: name)
-        if slot == .new && Self.nameProblem(name) != nil { return .failure(.invalidName(name)) }
-        if slot == .protocolAccount { return .failure(.roleNotAllowed(name: name, action: "deposit")) }
-        if amount.raw <= 0 { return .failure(.notPositive("deposit amount")) }
-        if amount > Self.maxAmount { return .failure(.aboveMaximum(what: "deposit", amount: amount, maximum: Self.maxAmount)) }
-        if !c.markValid { return .failure(.markInvalid) }
-        var account = account(at: slot, named: name, in: c)
+        if slot == .new && Self.nameProblem(name) != nil { throw .invalidName(name) }
+        if slot == .protocolAccount { throw .roleNotAllowed(name: name, action: "deposit") }
+        if amount.raw <= 0 { throw .notPositive("deposit amount") }
+        if amount > Self.maxAmount { throw .aboveMaximum(what: "deposit", amount: amount, maximum: Self.maxAmount) }
+        if !core.markValid { throw .markInvalid }
+        var account = account(at: slot, named: name, in: core)
         let isDepositor = account.role == .depositor
-        if isDepositor && c.terms.permissioned && !account.isAllowed { return .failure(.notPermitted(name)) }
-        if account.withdrawRequest != nil { return .failure(.withdrawalPending(name)) }
+        if isDepositor && core.terms.permissioned && !account.isAllowed { throw .notPermitted(name) }
+        if account.withdrawRequest != nil { throw .withdrawalPending(name) }
         let sharesBefore = account.shares.raw
-        let valueBefore = c.value(ofHeld: sharesBefore)
+        let valueBefore = core.value(ofHeld: sharesBefore)
 
-        let managementFee = c.accrue(to: time)
+        // From here the plan writes the core in place; a refusal below puts back what it wrote.
+        let undo = core.undoPoint
+        let managementFee = core.accrue(to: time)
         // The accrual may have minted fee shares to the manager or protocol (kept in the core).
-        Self.refreshShares(&account, at: slot, from: c)
-        if c.equity == 0 && c.totalShares > 0 { return .failure(.wipedOut) }
-        if amount < c.terms.minDeposit {
-            return .failure(.belowMinimumDeposit(amount: amount, minimum: c.terms.minDeposit))
+        Self.refreshShares(&account, at: slot, from: core)
+        if core.equity == 0 && core.totalShares > 0 { throw refuse(.wipedOut, undo) }
+        if amount < core.terms.minDeposit {
+            throw refuse(.belowMinimumDeposit(amount: amount, minimum: core.terms.minDeposit), undo)
         }
         let take: Int64
-        if let cap = c.terms.capacity?.raw {
+        if let cap = core.terms.capacity?.raw {
             // maxTokens ≤ maxEquity (terms validation), so E + take never passes maxEquity.
-            let room = max(cap - c.equity, 0)
+            let room = max(cap - core.equity, 0)
             take = min(amount.raw, room)
-            if take < max(c.terms.minDeposit.raw, 1) {
-                return .failure(.vaultFull(room: Amount(raw: room), minimum: c.terms.minDeposit))
+            if take < max(core.terms.minDeposit.raw, 1) {
+                throw refuse(.vaultFull(room: Amount(raw: room), minimum: core.terms.minDeposit), undo)
             }
         } else {
             take = amount.raw
             // E ≤ maxEquity = 1e18 raw and take ≤ maxAmount = 1e17 raw: the sum fits Int64.
-            if c.equity + take > Self.maxEquity.raw {
-                return .failure(
-                    .aboveMaximum(what: "vault equity after this deposit", amount: Amount(raw: c.equity + take), maximum: Self.maxEquity))
+            if core.equity + take > Self.maxEquity.raw {
+                throw refuse(
+                    .aboveMaximum(what: "vault equity after this deposit", amount: Amount(raw: core.equity + take), maximum: Self.maxEquity), undo)
             }
         }
 
-        c.touch(&account)
-        let (fee, feeShares) = isDepositor ? c.crystallize(&account) : (0, 0)
+        core.touch(&account)
+        let (fee, feeShares) = isDepositor ? core.crystallize(&account) : (0, 0)
         // Mint rounds down: the depositor gets no more than its money buys; the dust stays with the vault.
-        guard let minted = c.shares(forAssets: take, .down), c.totalShares + minted <= Shares.limit.raw else {
-            return .failure(.tooLarge("the share count after this deposit"))
+        guard let minted = core.shares(forAssets: take, .down), core.totalShares + minted <= Shares.limit.raw else {
+            throw refuse(.tooLarge("the share count after this deposit"), undo)
         }
-        if minted == 0 { return .failure(.depositTooSmall(Amount(raw: take))) }
-        if isDepositor && c.terms.managerMinimumStake.raw > 0 {
+        if minted == 0 { throw refuse(.depositTooSmall(Amount(raw: take)), undo) }
+        if isDepositor && core.terms.managerMinimumStake.raw > 0 {
             let requested = managerRecord.withdrawRequest?.shares.raw ?? 0
-            let free = c.managerShares - requested
-            let stake = Int128(c.terms.managerMinimumStake.raw)
+            let free = core.managerShares - requested
+            let stake = Int128(core.terms.managerMinimumStake.raw)
             // Exact integer comparison: free / (S' − requested) ≥ stake / 1e6.
-            if free * 1_000_000 < stake * (c.totalShares + minted - requested) {
-                return .failure(.managerStakeTooLow(minimum: c.terms.managerMinimumStake))
+            if free * 1_000_000 < stake * (core.totalShares + minted - requested) {
+                throw refuse(.managerStakeTooLow(minimum: core.terms.managerMinimumStake), undo)
             }
         }
 
         // Per-account running sums are Int64; refuse (rather than trap) a deposit that would overflow one.
         guard let mark = Self.adding(account.highWaterMark.raw, take, when: isDepositor),
             let net = Self.adding(account.netDeposits.raw, take), let total = Self.adding(account.totalDeposited.raw, take)
-        else { return .failure(.tooLarge("\(name)'s running deposit totals")) }
+        else { throw refuse(.tooLarge("\(name)'s running deposit totals"), undo) }
         account.shares.raw += minted
-        c.totalShares += minted
-        if isDepositor { c.userShares += minted }
+        core.totalShares += minted
+        if isDepositor { core.userShares += minted }
         account.highWaterMark.raw = mark
-        c.equity += take
+        core.equity += take
         account.netDeposits.raw = net
         account.totalDeposited.raw = total
         account.lastDepositAt = time
-        commit(account, at: slot, in: &c)
-        return .success(
+        commit(account, at: slot)
+        return 
             Plan(
                 receipt: VaultReceipt(
                     amount: Amount(raw: take), shares: Shares(raw: minted), performanceFee: Amount(raw: fee),
                     performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
                 actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: account.shares.raw))
+                actorSharesAfter: account.shares.raw)
     }
 
     /// `a + b` (or `a` unchanged when `when` is false), nil on `Int64` overflow.

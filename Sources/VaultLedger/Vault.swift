@@ -141,61 +141,59 @@ public struct Vault: Sendable {
         if time < .zero || time > Self.maxTime { return .failure(.timeOutOfRange(time)) }
         if time < core.lastActionAt { return .failure(.timeWentBackwards(last: core.lastActionAt, at: time)) }
         let equityBefore = core.equity, sharesBefore = core.totalShares, feesBefore = core.fees
-        // Plan on a local copy of the core's numbers (plain data, no references: a memcpy) and of
-        // the records the action touches; commit them below only if nothing was refused.
-        var c = core
-        let planned: Result<Plan, VaultError>
-        switch action {
-        case .deposit(let name, let amount): planned = planDeposit(name, amount, time, &c)
-        case .requestWithdraw(let name, let unit): planned = planRequest(name, unit, time, &c)
-        case .cancelWithdraw(let name): planned = planCancel(name, time, &c)
-        case .withdraw(let name): planned = planWithdraw(name, time, &c)
-        case .transfer(let from, let to, let shares): planned = planTransfer(from, to, shares, time, &c)
-        case .mark(let equity): planned = planMark(equity, time, &c)
-        case .markInvalid: planned = planMarkInvalid(time, &c)
-        case .accrue: planned = planAccrue(time, &c)
-        case .crystallize(.depositor(let name)): planned = planCrystallize(name, time, &c)
-        case .crystallize(.all): planned = crystallizeAll(time, &c)
-        case .setFees(let fees): planned = planSetFees(fees, time, &c)
-        case .cancelFeeUpdate: planned = planCancelFeeUpdate(&c)
-        case .setPermissioned(let on): planned = planSetPermissioned(on, &c)
-        case .setAccess(let name, let allowed): planned = planSetAccess(name, allowed, &c)
-        }
+        // Plans write the core in place (no copy of it per action). Each writes the account records
+        // it changed only after its last check that can refuse; the three that can refuse after
+        // accruing (deposit, withdrawal request, transfer) put back the core's numbers they wrote
+        // (``VaultCore/Undo``), so a refused action changes nothing.
         let plan: Plan
-        switch planned {
-        case .failure(let error): return .failure(error)
-        case .success(let p): plan = p
+        do {
+            switch action {
+            case .deposit(let name, let amount): plan = try planDeposit(name, amount, time)
+            case .requestWithdraw(let name, let unit): plan = try planRequest(name, unit, time)
+            case .cancelWithdraw(let name): plan = try planCancel(name, time)
+            case .withdraw(let name): plan = try planWithdraw(name, time)
+            case .transfer(let from, let to, let shares): plan = try planTransfer(from, to, shares, time)
+            case .mark(let equity): plan = try planMark(equity, time)
+            case .markInvalid: plan = try planMarkInvalid(time)
+            case .accrue: plan = try planAccrue(time)
+            case .crystallize(.depositor(let name)): plan = try planCrystallize(name, time)
+            case .crystallize(.all): plan = try crystallizeAll(time)
+            case .setFees(let fees): plan = try planSetFees(fees, time)
+            case .cancelFeeUpdate: plan = try planCancelFeeUpdate()
+            case .setPermissioned(let on): plan = try planSetPermissioned(on)
+            case .setAccess(let name, let allowed): plan = try planSetAccess(name, allowed)
+            }
+        } catch {
+            return .failure(error)
         }
-        // Commit: nothing below can fail (the plan has already written the records it changed,
-        // after its last check).
-        c.lastActionAt = time
-        core = c
+        // Done: nothing below can fail.
+        core.lastActionAt = time
         // Accrual and crystallisation move the manager's and protocol's shares inside the core.
-        managerRecord.shares.raw = c.managerShares
-        protocolRecord.shares.raw = c.protocolShares
+        managerRecord.shares.raw = core.managerShares
+        protocolRecord.shares.raw = core.protocolShares
         var receipt = plan.receipt
         receipt.sequence = nextSequence
-        let actorValueAfter = c.value(ofHeld: plan.actorSharesAfter)
+        let actorValueAfter = core.value(ofHeld: plan.actorSharesAfter)
         // Sealing every action, every earlier event is already hashed: this one is hashed below
         // straight from its figures instead of being decoded back out of the packed log.
         let hashNow = sealing == .everyAction && sealedCount == log.count
         // The event is packed straight from these figures (no `VaultEvent` is built).
         log.appendApplied(
             action: action, actor: plan.actor, actorName: "", sequence: nextSequence, time: time,
-            equityBefore: equityBefore, equityAfter: c.equity, totalSharesBefore: sharesBefore,
-            totalSharesAfter: c.totalShares, actorSharesBefore: plan.actorSharesBefore,
+            equityBefore: equityBefore, equityAfter: core.equity, totalSharesBefore: sharesBefore,
+            totalSharesAfter: core.totalShares, actorSharesBefore: plan.actorSharesBefore,
             actorSharesAfter: plan.actorSharesAfter, actorValueBefore: plan.actorValueBefore,
-            actorValueAfter: actorValueAfter, feesBefore: feesBefore, feesAfter: c.fees,
+            actorValueAfter: actorValueAfter, feesBefore: feesBefore, feesAfter: core.fees,
             receipt: receipt)
         if hashNow, let actor = actorName(plan.actor, of: action) {
             // The same fields, and the same encoder, that `seal()` would hash after decoding the
             // record (`HotPathTests` checks both sealing modes give the same chain, action by action).
             let hash = VaultEvent.hashApplied(
                 previousHash: head, sequence: nextSequence, time: time, action: action, actor: actor,
-                equityBefore: equityBefore, equityAfter: c.equity, totalSharesBefore: sharesBefore,
-                totalSharesAfter: c.totalShares, actorSharesBefore: plan.actorSharesBefore,
+                equityBefore: equityBefore, equityAfter: core.equity, totalSharesBefore: sharesBefore,
+                totalSharesAfter: core.totalShares, actorSharesBefore: plan.actorSharesBefore,
                 actorSharesAfter: plan.actorSharesAfter, actorValueBefore: plan.actorValueBefore,
-                actorValueAfter: actorValueAfter, feesBefore: feesBefore, feesAfter: c.fees, receipt: receipt)
+                actorValueAfter: actorValueAfter, feesBefore: feesBefore, feesAfter: core.fees, receipt: receipt)
             hashes.append(hash)
             head = hash
             sealedCount += 1
@@ -213,7 +211,9 @@ public struct Vault: Sendable {
         case manager, protocolAccount, depositor(Int), new
     }
 
-    /// What a planned action reports for its event (its records are already written).
+    /// What a planned action reports for its event (its records are already written). Plans
+    /// return it and throw their refusal (typed): a `Result` of the two, 145 bytes, was copied
+    /// twice on its way back to ``apply(_:at:)``.
     struct Plan {
         var receipt: VaultReceipt
         /// Who acted: the action's name, the manager or `*` (the event's actor).
@@ -272,15 +272,15 @@ public struct Vault: Sendable {
     }
 
     /// Writes an account's record (and, for the manager or protocol, its share count into the
-    /// core copy). A plan calls it only after its last check that can refuse, so a refused
-    /// action has written nothing (validate, then commit).
-    mutating func commit(_ account: VaultAccount, at slot: Slot, in c: inout VaultCore) {
+    /// core). A plan calls it only after its last check that can refuse, so a refused action has
+    /// written no record (validate, then commit).
+    mutating func commit(_ account: VaultAccount, at slot: Slot) {
         switch slot {
         case .manager:
-            c.managerShares = account.shares.raw
+            core.managerShares = account.shares.raw
             managerRecord = account
         case .protocolAccount:
-            c.protocolShares = account.shares.raw
+            core.protocolShares = account.shares.raw
             protocolRecord = account
         case .depositor(let i): depositors[i] = account
         case .new:
@@ -290,11 +290,18 @@ public struct Vault: Sendable {
         }
     }
 
+    /// Refuses a plan that has already written the core (accrued, crystallised): puts back the
+    /// numbers saved at `undo` and returns `error` to throw, so the refused action changes nothing.
+    @inline(__always) mutating func refuse(_ error: VaultError, _ undo: VaultCore.Undo) -> VaultError {
+        core.restore(undo)
+        return error
+    }
+
     /// A plan for an administrative action whose actor is the manager; `before` is the manager's
-    /// (shares, value) before the action.
-    func managerPlan(_ receipt: VaultReceipt, before: (Int128, Int64), after c: VaultCore) -> Plan {
+    /// (shares, value) before the action and `managerShares` its shares after it.
+    static func managerPlan(_ receipt: VaultReceipt, before: (Int128, Int64), after managerShares: Int128) -> Plan {
         Plan(
             receipt: receipt, actor: .manager, actorSharesBefore: before.0, actorValueBefore: before.1,
-            actorSharesAfter: c.managerShares)
+            actorSharesAfter: managerShares)
     }
 }

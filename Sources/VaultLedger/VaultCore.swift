@@ -45,8 +45,8 @@ struct CoreTerms: Hashable, Sendable {
 
 /// Every number of the vault that an action can change, except the depositor table, the
 /// manager's and protocol's records (bar their share counts) and the log: plain data of a few
-/// hundred bytes (no strings, no references). An action plans on a local copy of it and the
-/// records it touches, and commits them only when nothing was refused.
+/// hundred bytes (no strings, no references). An action writes it in place; one that can refuse
+/// after writing it saves what it may write first (``Undo``) and puts that back when it refuses.
 struct VaultCore: Hashable, Sendable {
     /// Terms in force (fees and `permissioned` may have changed since creation).
     var terms: CoreTerms
@@ -111,6 +111,59 @@ struct VaultCore: Hashable, Sendable {
         fees = .zero
         totalWithdrawRequested = 0
         lastActionAt = createdAt
+    }
+
+    // MARK: Undo (refused plans)
+
+    /// The numbers of the core that a plan may write before its last check that can refuse: those
+    /// an accrual writes (the clock, the fee, points and hurdle accumulators, the fee shares it
+    /// mints and a fee update that falls due) and those a crystallisation writes (shares moved to
+    /// the manager and protocol, the fee totals). Every other number of the core (equity, the
+    /// mark's validity, pending withdrawal value, the terms but their fees, the time of the last
+    /// action) a plan writes only after its last such check. Saved by the deposit, withdrawal
+    /// request and transfer plans before they accrue, and put back if they then refuse
+    /// (``Vault/refuse(_:_:)``), in place of planning on a copy of the whole core;
+    /// `UndoTests` refuses each of their late checks after an accrual that moved every field.
+    struct Undo {
+        var fees: FeeTerms
+        var pendingFees: PendingFeeUpdate?
+        var clock: Int64
+        var totalShares: Int128
+        var userShares: Int128
+        var managerShares: Int128
+        var protocolShares: Int128
+        var managementAccrued: Int128
+        var protocolAccrued: Int128
+        var pointsAccrued: Int128
+        var pointsIndex: Int128
+        var hurdleIndex: Int128
+        var feeTotals: FeeTotals
+    }
+
+    /// The numbers to put back if the plan about to write the core refuses.
+    @inline(__always) var undoPoint: Undo {
+        Undo(
+            fees: terms.fees, pendingFees: pendingFees, clock: clock, totalShares: totalShares, userShares: userShares,
+            managerShares: managerShares, protocolShares: protocolShares, managementAccrued: managementAccrued,
+            protocolAccrued: protocolAccrued, pointsAccrued: pointsAccrued, pointsIndex: pointsIndex,
+            hurdleIndex: hurdleIndex, feeTotals: fees)
+    }
+
+    /// Puts back the numbers saved at `undo` (a refused plan).
+    mutating func restore(_ undo: Undo) {
+        terms.fees = undo.fees
+        pendingFees = undo.pendingFees
+        clock = undo.clock
+        totalShares = undo.totalShares
+        userShares = undo.userShares
+        managerShares = undo.managerShares
+        protocolShares = undo.protocolShares
+        managementAccrued = undo.managementAccrued
+        protocolAccrued = undo.protocolAccrued
+        pointsAccrued = undo.pointsAccrued
+        pointsIndex = undo.pointsIndex
+        hurdleIndex = undo.hurdleIndex
+        fees = undo.feeTotals
     }
 
     // MARK: Conversions (the virtual offset, DESIGN §6)
@@ -362,7 +415,7 @@ struct VaultCore: Hashable, Sendable {
     /// The hurdle a depositor's profit must clear now: `ceil(hurdleAccrued / (1e6 × year))`.
     /// Rounds up: a higher bar favours the depositor.
     @inline(__always) func hurdleThreshold(_ account: VaultAccount) -> Int128 {
-        divide(account.hurdleAccrued, Self.ratePerYearUnit, .up)
+        mulDiv128(account.hurdleAccrued, Self.ratePerYearUnit, .up)
     }
 
     /// The performance fee a touched depositor owes now: (manager part, protocol part, new mark),
@@ -387,8 +440,8 @@ struct VaultCore: Hashable, Sendable {
         }
         guard base > 0 else { return nil }
         let pf = Int128(terms.fees.performanceFee.raw), ps = Int128(terms.fees.protocolProfitShare.raw)
-        let managerFee = Int64(divide(product(base, pf), 1_000_000, .down))
-        let protocolFee = Int64(divide(product(base, ps), 1_000_000, .down))
+        let managerFee = Int64(mulDiv128(product(base, pf), 1_000_000, .down))
+        let protocolFee = Int64(mulDiv128(product(base, ps), 1_000_000, .down))
         if managerFee + protocolFee == 0 && pf + ps > 0 { return nil }
         return (managerFee, protocolFee, value)
     }

@@ -194,16 +194,3 @@ import MarketCore
     }
     return a * b
 }
-
-/// `mulDiv128(n, d, rounding)` (`n / d` rounded as stated), through one 64-bit division when
-/// `0 ≤ n < 2^63` and `0 < d < 2^63` (there truncation is the floor, and the ceiling is one more
-/// when the division is inexact); `mulDiv128` otherwise. Same result for every input, and the
-/// same trap on a zero divisor.
-@inlinable @inline(__always) func divide(_ n: Int128, _ d: Int128, _ rounding: Rounding) -> Int128 {
-    if (n | d) &>> 63 == 0 && d != 0 {
-        let n64 = Int64(truncatingIfNeeded: n), d64 = Int64(truncatingIfNeeded: d)
-        let q = n64 / d64
-        return Int128(rounding == .up && q &* d64 != n64 ? q &+ 1 : q)
-    }
-    return mulDiv128(n, d, rounding)
-}

@@ -276,23 +276,6 @@ import Testing
         }
     }
 
-    /// `divide` is `mulDiv128` for every sign and size, both roundings, including the 64-bit
-    /// path's edges.
-    @Test func divideIsMulDiv128() {
-        var g = SplitMix64(seed: 13)
-        var values = Self.edgeValues
-        for _ in 0..<300 { values.append(Int128(Int64(bitPattern: g.next()) >> Int64(g.int(64)))) }
-        for n in values {
-            for d in values where d != 0 && !(n == .min && d == -1) {
-                for rounding in [Rounding.down, .up] {
-                    // mulDiv128 itself overflows only at .min / −1 (excluded) or its ±1 fix-up at the ends.
-                    if (n == .max || n == .min + 1) && (d == 1 || d == -1) { continue }
-                    #expect(divide(n, d, rounding) == mulDiv128(n, d, rounding), "\(n) / \(d) \(rounding)")
-                }
-            }
-        }
-    }
-
     /// The fee mint's division-free bound: `k × 2^25 ≥ ceil(k × (E + 1) × 2^64 / (limit + V))` for
     /// every E up to 2^60 − 1 and k below 2^100, the ranges `dilute` takes it in (and the share
     /// limit is at least 2^99, which the bound needs).

@@ -1,0 +1,114 @@
+import MarketCore
+import Testing
+
+@testable import VaultLedger
+
+/// Plans write the core in place; deposit, withdrawal request and transfer can refuse after they
+/// have accrued (and crystallised), and then put back what they wrote (`VaultCore.Undo`). Each
+/// late refusal below happens after a gap in which the accrual moves every number it can (fee
+/// shares minted to the manager and protocol, points, hurdle, a fee raise falling due), and the
+/// actor's crystallisation moves shares: the vault must still equal the one before the action.
+@Suite struct UndoTests {
+    static let fees = FeeTerms(
+        managementFee: ppm("0.02"), performanceFee: ppm("0.2"), hurdleRate: ppm("0.05"), protocolFee: ppm("0.01"),
+        protocolProfitShare: ppm("0.05"))
+    /// A raise (pending for the timelock, one week here), due before `late`.
+    static let raise = FeeTerms(
+        managementFee: ppm("0.03"), performanceFee: ppm("0.2"), hurdleRate: ppm("0.05"), protocolFee: ppm("0.01"),
+        protocolProfitShare: ppm("0.05"))
+    /// When the refused actions come: 30 days on, past the raise's effective time.
+    static let late: Int64 = 30 * day
+
+    /// Manager, alice and bob deposit; a mark gives everyone a profit (a performance fee to
+    /// crystallise); a fee raise is pending.
+    func fixture(_ terms: VaultTerms = VaultTerms(fees: fees, minDeposit: usd("10"), pointsPerSecond: 1_000)) throws -> Vault {
+        var v = try Vault.make(terms, sealing: .onDemand)
+        try v.ok(.deposit(depositor: "mgr", amount: usd("3000")), at: 0)
+        try v.ok(.deposit(depositor: "alice", amount: usd("10000")), at: 0)
+        try v.ok(.deposit(depositor: "bob", amount: usd("5000")), at: 0)
+        try v.ok(.mark(equity: usd("36000")), at: 10)
+        try v.ok(.setFees(Self.raise), at: 20)
+        #expect(v.pendingFeeUpdate != nil)
+        return v
+    }
+
+    /// The accrual at `late` moves every number of the undo record that it writes, and the
+    /// crystallisation of `name` the ones it writes: so a refusal there that failed to put them
+    /// back would leave the vault different.
+    func expectEveryFieldMoves(_ v: Vault, crystallising name: String) {
+        var probe = v
+        guard case .success = probe.apply(.crystallize(.depositor(name)), at: sec(Self.late)) else {
+            Issue.record("probe crystallisation refused")
+            return
+        }
+        let a = v.core.undoPoint, b = probe.core.undoPoint
+        #expect(a.fees != b.fees && a.pendingFees != b.pendingFees && a.clock != b.clock)
+        #expect(a.totalShares != b.totalShares && a.userShares != b.userShares)
+        #expect(a.managerShares != b.managerShares && a.protocolShares != b.protocolShares)
+        #expect(a.pointsIndex != b.pointsIndex && a.hurdleIndex != b.hurdleIndex && a.feeTotals != b.feeTotals)
+    }
+
+    @Test func aRefusedDepositAfterItsAccrualChangesNothing() throws {
+        let v = try fixture()
+        expectEveryFieldMoves(v, crystallising: "alice")
+        // Below the minimum deposit (checked after the accrual).
+        var w = v
+        #expect(w.refused(.deposit(depositor: "alice", amount: usd("5")), at: Self.late) == .belowMinimumDeposit(amount: usd("5"), minimum: usd("10")))
+        // Equity past the maximum.
+        var big = try fixture(VaultTerms(fees: Self.fees, minDeposit: usd("10"), pointsPerSecond: 1_000))
+        try big.ok(.mark(equity: Vault.maxEquity), at: 25)
+        expectEveryFieldMoves(big, crystallising: "alice")
+        guard case .aboveMaximum = big.refused(.deposit(depositor: "alice", amount: usd("1000")), at: Self.late) else {
+            Issue.record("expected aboveMaximum")
+            return
+        }
+    }
+
+    @Test func aDepositThatMintsNothingOrBreaksTheManagerStakeChangesNothing() throws {
+        // No minimum: a deposit of one raw unit at a share price above one unit mints nothing.
+        var v = try fixture(VaultTerms(fees: Self.fees, shareOffsetDigits: 0, minDeposit: Amount(raw: 1), pointsPerSecond: 1_000))
+        try v.ok(.mark(equity: usd("36000000")), at: 25)
+        expectEveryFieldMoves(v, crystallising: "alice")
+        #expect(v.refused(.deposit(depositor: "alice", amount: Amount(raw: 1)), at: Self.late) == .depositTooSmall(Amount(raw: 1)))
+        // A manager stake of 15%: the manager holds about 1/6 of the shares, a large deposit dilutes it below.
+        var s = try fixture(VaultTerms(fees: Self.fees, minDeposit: usd("10"), managerMinimumStake: ppm("0.15"), pointsPerSecond: 1_000))
+        expectEveryFieldMoves(s, crystallising: "alice")
+        #expect(s.refused(.deposit(depositor: "alice", amount: usd("100000")), at: Self.late) == .managerStakeTooLow(minimum: ppm("0.15")))
+    }
+
+    @Test func aRefusedWithdrawalRequestAfterItsAccrualChangesNothing() throws {
+        var v = try fixture()
+        expectEveryFieldMoves(v, crystallising: "alice")
+        let refusals: [WithdrawUnit] = [
+            .amount(Amount(raw: 0)), .amount(usd("1000000")), .shares(Shares(raw: 0)), .shares(Shares(raw: Int128(1) << 100)),
+            .percent(Ppm(raw: 0)), .percent(Ppm(raw: 2_000_000)), .amount(Amount(raw: Vault.maxAmount.raw + 1)),
+        ]
+        for unit in refusals {
+            #expect(v.refused(.requestWithdraw(depositor: "alice", unit), at: Self.late) != nil, "\(unit)")
+        }
+        // The manager asking for everything breaks its own minimum stake.
+        var s = try fixture(VaultTerms(fees: Self.fees, minDeposit: usd("10"), managerMinimumStake: ppm("0.1"), pointsPerSecond: 1_000))
+        expectEveryFieldMoves(s, crystallising: "alice")
+        #expect(s.refused(.requestWithdraw(depositor: "mgr", .percent(ppm("1"))), at: Self.late) == .managerStakeTooLow(minimum: ppm("0.1")))
+    }
+
+    @Test func aRefusedTransferAfterItsAccrualChangesNothing() throws {
+        var v = try fixture()
+        expectEveryFieldMoves(v, crystallising: "alice")
+        guard case .insufficientShares = v.refused(.transfer(from: "alice", to: "bob", shares: Shares(raw: Int128(1) << 100)), at: Self.late)
+        else {
+            Issue.record("expected insufficientShares")
+            return
+        }
+        // Worth more than one action may move: a vault marked at the maximum equity.
+        var big = try fixture()
+        try big.ok(.mark(equity: Vault.maxEquity), at: 25)
+        expectEveryFieldMoves(big, crystallising: "alice")
+        // Half of alice's shares (she keeps more than that after her fee), about a quarter of equity.
+        let half = Shares(raw: big.sharesOf("alice") / 2)
+        guard case .aboveMaximum = big.refused(.transfer(from: "alice", to: "bob", shares: half), at: Self.late) else {
+            Issue.record("expected aboveMaximum")
+            return
+        }
+    }
+}
