@@ -76,8 +76,9 @@ public func mulDivWide(_ a: Int64, _ b: Int64, _ c: Int64, _ rounding: Rounding)
 /// `n / d` on `Int128`, rounded as stated (floor or ceiling, for either sign). When
 /// `0 ≤ n < 2^63` and `0 < d < 2^63` (the usual magnitudes: fee and funding amounts, indexes over
 /// rates) one 64-bit division, where truncation is the floor and the ceiling is one more when the
-/// division is inexact; otherwise ``mulDiv128Wide(_:_:_:)``. The same result for every input, and
-/// the same trap on a zero divisor (`WideDivisionTests`).
+/// division is inexact; otherwise ``mulDiv128Wide(_:_:_:)``. The same result for every input
+/// (`WideDivisionTests`), and the same trap on a zero divisor (the fast path needs `d ≠ 0`, so a
+/// zero divisor reaches the wide path's precondition).
 @inlinable @inline(__always)
 public func mulDiv128(_ n: Int128, _ d: Int128, _ rounding: Rounding) -> Int128 {
     if (n | d) &>> 63 == 0 && d != 0 {

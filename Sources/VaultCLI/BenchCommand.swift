@@ -195,6 +195,7 @@ struct BenchCommand: ParsableCommand {
                     let d = clock.now - start
                     times.append(Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9)
                     w.vault.checkInvariants()
+                    w.checkEquity()
                 }
                 let med = times.sorted()[times.count / 2] / Double(ledgerOps)
                 print("ledger (\(sealing == .onDemand ? "log hashed on demand" : "log hashed every action")): \(ledgerOps) actions (\(applied) applied), 10,000 depositors, median \(fmt(med)) ns/action = \(fmt(1e3 / med)) M actions/s")

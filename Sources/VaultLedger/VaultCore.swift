@@ -187,7 +187,7 @@ struct VaultCore: Hashable, Sendable {
 
     /// The manager's shares and their value (for administrative actions' events).
     /// (Inlined, like ``touch(_:)`` and ``hurdleThreshold(_:)``: a non-mutating method called out
-    /// of line on a plan's `inout` copy of the core gets a copy of its own, 416 bytes.)
+    /// of line on the core from a mutating plan can get a copy of its own, 416 bytes.)
     @inline(__always) var managerHolding: (Int128, Int64) { (managerShares, value(ofHeld: managerShares)) }
 
     // MARK: Time accrual

@@ -38,14 +38,25 @@ public struct LedgerWorkload: Sendable {
         case 2: action = .withdraw(depositor: name)
         case 3:
             // The equity the vault holds now (deposits and payouts since the last mark moved it).
-            // Read here only: `vault.equity` from outside the module copies the whole vault.
-            equity = vault.equity.raw + (i % 10 == 3 ? 1 : -1) * 1_000_000
-            action = .mark(equity: Amount(raw: equity))
+            action = .mark(equity: Amount(raw: equity + (i % 10 == 3 ? 1 : -1) * 1_000_000))
         default: action = .crystallize(.depositor(name))
         }
-        let applied: Bool
-        if case .success = vault.apply(action, at: Timestamp(seconds: 1_000 + Int64(i))) { applied = true } else { applied = false }
-        return applied
+        // E moves only by deposits (+ their amount), payouts (− theirs) and marks (set it): tracked
+        // from the receipts, since reading `vault.equity` from outside the module copied the
+        // whole vault (``checkEquity()`` compares the two after a run).
+        guard case .success(let receipt) = vault.apply(action, at: Timestamp(seconds: 1_000 + Int64(i))) else { return false }
+        switch i % 5 {
+        case 0: equity += receipt.amount.raw
+        case 2: equity -= receipt.amount.raw
+        case 3: equity = receipt.amount.raw  // a mark's receipt carries the new equity
+        default: break
+        }
+        return true
+    }
+
+    /// Traps unless the equity tracked from the receipts is the vault's (a bug in ``step(_:)``).
+    public func checkEquity() {
+        precondition(equity == vault.equity.raw, "ledger workload: tracked equity \(equity) ≠ vault \(vault.equity.raw)")
     }
 }
 

@@ -64,6 +64,23 @@ import Testing
         }
     }
 
+    @Test func aFullOrWipedOutVaultRefusesADepositAfterItsAccrualAndChangesNothing() throws {
+        // A capacity of 20,000: the fixture's 18,000 in, then a mark to 20,000 fills it.
+        var full = try fixture(VaultTerms(fees: Self.fees, minDeposit: usd("10"), maxTokens: usd("20000"), pointsPerSecond: 1_000))
+        try full.ok(.mark(equity: usd("20000")), at: 25)
+        expectEveryFieldMoves(full, crystallising: "alice")
+        #expect(full.refused(.deposit(depositor: "alice", amount: usd("100")), at: Self.late) == .vaultFull(room: .zero, minimum: usd("10")))
+        // Equity marked to zero with shares outstanding: the accrual still moves the clock,
+        // points and hurdle (no fee: depositor equity is zero) before the refusal.
+        var wiped = try fixture()
+        try wiped.ok(.mark(equity: .zero), at: 25)
+        var probe = wiped
+        try probe.ok(.accrue, at: Self.late)
+        #expect(probe.core.clock != wiped.core.clock && probe.core.pointsIndex != wiped.core.pointsIndex)
+        #expect(probe.core.hurdleIndex != wiped.core.hurdleIndex && probe.core.terms.fees != wiped.core.terms.fees)
+        #expect(wiped.refused(.deposit(depositor: "alice", amount: usd("100")), at: Self.late) == .wipedOut)
+    }
+
     @Test func aDepositThatMintsNothingOrBreaksTheManagerStakeChangesNothing() throws {
         // No minimum: a deposit of one raw unit at a share price above one unit mints nothing.
         var v = try fixture(VaultTerms(fees: Self.fees, shareOffsetDigits: 0, minDeposit: Amount(raw: 1), pointsPerSecond: 1_000))
@@ -79,12 +96,19 @@ import Testing
     @Test func aRefusedWithdrawalRequestAfterItsAccrualChangesNothing() throws {
         var v = try fixture()
         expectEveryFieldMoves(v, crystallising: "alice")
-        let refusals: [WithdrawUnit] = [
-            .amount(Amount(raw: 0)), .amount(usd("1000000")), .shares(Shares(raw: 0)), .shares(Shares(raw: Int128(1) << 100)),
-            .percent(Ppm(raw: 0)), .percent(Ppm(raw: 2_000_000)), .amount(Amount(raw: Vault.maxAmount.raw + 1)),
+        // Each unit with the refusal it must get (checked after the accrual).
+        let refusals: [(WithdrawUnit, (VaultError) -> Bool)] = [
+            (.amount(Amount(raw: 0)), { $0 == .notPositive("withdrawal amount") }),
+            (.amount(usd("1000000")), { if case .insufficientShares = $0 { true } else { false } }),
+            (.shares(Shares(raw: 0)), { $0 == .notPositive("shares to redeem") }),
+            (.shares(Shares(raw: Int128(1) << 100)), { if case .insufficientShares = $0 { true } else { false } }),
+            (.percent(Ppm(raw: 0)), { $0 == .percentOutOfRange(Ppm(raw: 0)) }),
+            (.percent(Ppm(raw: 2_000_000)), { $0 == .percentOutOfRange(Ppm(raw: 2_000_000)) }),
+            (.amount(Amount(raw: Vault.maxAmount.raw + 1)), { if case .aboveMaximum = $0 { true } else { false } }),
         ]
-        for unit in refusals {
-            #expect(v.refused(.requestWithdraw(depositor: "alice", unit), at: Self.late) != nil, "\(unit)")
+        for (unit, expected) in refusals {
+            let error = v.refused(.requestWithdraw(depositor: "alice", unit), at: Self.late)
+            #expect(error.map(expected) == true, "\(unit): \(String(describing: error))")
         }
         // The manager asking for everything breaks its own minimum stake.
         var s = try fixture(VaultTerms(fees: Self.fees, minDeposit: usd("10"), managerMinimumStake: ppm("0.1"), pointsPerSecond: 1_000))
