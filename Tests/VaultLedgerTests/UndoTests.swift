@@ -93,6 +93,29 @@ import Testing
         #expect(s.refused(.deposit(depositor: "alice", amount: usd("100000")), at: Self.late) == .managerStakeTooLow(minimum: ppm("0.15")))
     }
 
+    /// The overflow guards: a mint past the share limit, and a depositor's total deposits past
+    /// `Int64` (93 deposits of the largest amount, each paid out again).
+    @Test func theOverflowGuardsRefuseADepositAfterItsAccrualAndChangeNothing() throws {
+        var v = try fixture()
+        try v.ok(.deposit(depositor: "bob", amount: usd("1000000")), at: 21)
+        try v.ok(.mark(equity: Amount(raw: 1)), at: 25)  // E + 1 = 2: the largest deposit mints ~2.6e31 shares
+        var probe = v
+        try probe.ok(.accrue, at: Self.late)
+        #expect(probe.core.clock != v.core.clock && probe.core.pointsIndex != v.core.pointsIndex)
+        #expect(probe.core.hurdleIndex != v.core.hurdleIndex && probe.core.terms.fees != v.core.terms.fees)
+        #expect(v.refused(.deposit(depositor: "whale", amount: Vault.maxAmount), at: Self.late) == .tooLarge("the share count after this deposit"))
+
+        var w = try fixture()
+        for _ in 0..<92 {
+            try w.ok(.deposit(depositor: "whale", amount: Vault.maxAmount), at: 100)
+            try w.ok(.requestWithdraw(depositor: "whale", .percent(ppm("1"))), at: 100)
+            try w.ok(.withdraw(depositor: "whale"), at: 100)
+        }
+        #expect(w.account("whale")?.totalDeposited == Amount(raw: 92 * Vault.maxAmount.raw))
+        expectEveryFieldMoves(w, crystallising: "alice")
+        #expect(w.refused(.deposit(depositor: "whale", amount: Vault.maxAmount), at: Self.late) == .tooLarge("whale's running deposit totals"))
+    }
+
     @Test func aRefusedWithdrawalRequestAfterItsAccrualChangesNothing() throws {
         var v = try fixture()
         expectEveryFieldMoves(v, crystallising: "alice")
@@ -110,6 +133,12 @@ import Testing
             let error = v.refused(.requestWithdraw(depositor: "alice", unit), at: Self.late)
             #expect(error.map(expected) == true, "\(unit): \(String(describing: error))")
         }
+        // One part per million of under a million raw shares rounds to no share.
+        var small = try fixture(VaultTerms(fees: Self.fees, shareOffsetDigits: 0, minDeposit: Amount(raw: 1), pointsPerSecond: 1_000))
+        try small.ok(.deposit(depositor: "carol", amount: usd("1")), at: 21)
+        #expect(small.sharesOf("carol") > 0 && small.sharesOf("carol") < 1_000_000)
+        expectEveryFieldMoves(small, crystallising: "alice")
+        #expect(small.refused(.requestWithdraw(depositor: "carol", .percent(Ppm(raw: 1))), at: Self.late) == .nothingToWithdraw("carol"))
         // The manager asking for everything breaks its own minimum stake.
         var s = try fixture(VaultTerms(fees: Self.fees, minDeposit: usd("10"), managerMinimumStake: ppm("0.1"), pointsPerSecond: 1_000))
         expectEveryFieldMoves(s, crystallising: "alice")
