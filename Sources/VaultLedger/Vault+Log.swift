@@ -169,6 +169,44 @@ extension Vault {
         return true
     }
 
+    /// Re-applies a stored event's action and checks that it produces exactly that event, for a
+    /// verifier that re-executes a stored log and has itself checked that the stored `hash` is
+    /// the SHA-256 of the event (``VaultEvent/isHashValid``, or of its stored canonical bytes).
+    /// Nothing is buffered or hashed: the chain moves on to `stored.hash`.
+    ///
+    /// What ``replay(_:)`` checks of one event, its hash apart: it is the next event
+    /// (`sequence`), chained to the last (`previousHash` is ``lastHash``), an applied action the
+    /// vault accepts at the event's time, and re-executing it gives an event equal to `stored`
+    /// field for field (`==` on a ``VaultEvent`` built from the applied figures, as the packed log
+    /// would decode it, so every field `VaultEvent` has is compared).
+    /// - Returns: false if anything differs, or if events are buffered (drain them first: a
+    ///   replay drains its creation event with ``drainEvents(adopting:)``). After false the
+    ///   vault may hold the refused event's effects: discard it.
+    /// - Complexity: O(1) amortised, like ``apply(_:at:)``.
+    public mutating func reapply(_ stored: borrowing VaultEvent) -> Bool {
+        guard log.count == 0, stored.sequence == nextSequence, stored.previousHash == head,
+            case .applied(let action) = stored.entry
+        else { return false }
+        let time = stored.time
+        let equityBefore = core.equity, sharesBefore = core.totalShares, feesBefore = core.fees
+        guard let plan = try? self.plan(action, at: time) else { return false }
+        let (receipt, actorValueAfter) = conclude(plan, at: time)
+        guard let actor = actorName(plan.actor, of: action) else { return false }
+        let mine = VaultEvent(
+            sequence: nextSequence, time: time, entry: .applied(action), actor: actor,
+            equityBefore: Amount(raw: equityBefore), equityAfter: Amount(raw: core.equity),
+            totalSharesBefore: Shares(raw: sharesBefore), totalSharesAfter: Shares(raw: core.totalShares),
+            actorSharesBefore: Shares(raw: plan.actorSharesBefore), actorSharesAfter: Shares(raw: plan.actorSharesAfter),
+            actorValueBefore: Amount(raw: plan.actorValueBefore), actorValueAfter: Amount(raw: actorValueAfter),
+            feesBefore: feesBefore, feesAfter: core.fees, receipt: receipt,
+            previousHash: stored.previousHash, hash: stored.hash)
+        guard mine == stored else { return false }
+        head = stored.hash
+        baseHash = head
+        nextSequence += 1
+        return true
+    }
+
     /// Checks the hash chain alone (no re-execution): sequence numbers follow on, each event's
     /// `previousHash` is the hash of the one before, and each `hash` matches its fields.
     /// - Parameters:

@@ -138,42 +138,15 @@ public struct Vault: Sendable {
     /// - Returns: what was done, or why nothing was done (the vault is then unchanged).
     /// - Complexity: O(1) amortised; O(depositors) for ``CrystallizeTarget/all``.
     public mutating func apply(_ action: VaultAction, at time: Timestamp) -> Result<VaultReceipt, VaultError> {
-        if time < .zero || time > Self.maxTime { return .failure(.timeOutOfRange(time)) }
-        if time < core.lastActionAt { return .failure(.timeWentBackwards(last: core.lastActionAt, at: time)) }
         let equityBefore = core.equity, sharesBefore = core.totalShares, feesBefore = core.fees
-        // Plans write the core in place (no copy of it per action). Each writes the account records
-        // it changed only after its last check that can refuse; the three that can refuse after
-        // accruing (deposit, withdrawal request, transfer) put back the core's numbers they wrote
-        // (``VaultCore/Undo``), so a refused action changes nothing.
         let plan: Plan
         do {
-            switch action {
-            case .deposit(let name, let amount): plan = try planDeposit(name, amount, time)
-            case .requestWithdraw(let name, let unit): plan = try planRequest(name, unit, time)
-            case .cancelWithdraw(let name): plan = try planCancel(name, time)
-            case .withdraw(let name): plan = try planWithdraw(name, time)
-            case .transfer(let from, let to, let shares): plan = try planTransfer(from, to, shares, time)
-            case .mark(let equity): plan = try planMark(equity, time)
-            case .markInvalid: plan = try planMarkInvalid(time)
-            case .accrue: plan = try planAccrue(time)
-            case .crystallize(.depositor(let name)): plan = try planCrystallize(name, time)
-            case .crystallize(.all): plan = try crystallizeAll(time)
-            case .setFees(let fees): plan = try planSetFees(fees, time)
-            case .cancelFeeUpdate: plan = try planCancelFeeUpdate()
-            case .setPermissioned(let on): plan = try planSetPermissioned(on)
-            case .setAccess(let name, let allowed): plan = try planSetAccess(name, allowed)
-            }
+            plan = try self.plan(action, at: time)
         } catch {
             return .failure(error)
         }
         // Done: nothing below can fail.
-        core.lastActionAt = time
-        // Accrual and crystallisation move the manager's and protocol's shares inside the core.
-        managerRecord.shares.raw = core.managerShares
-        protocolRecord.shares.raw = core.protocolShares
-        var receipt = plan.receipt
-        receipt.sequence = nextSequence
-        let actorValueAfter = core.value(ofHeld: plan.actorSharesAfter)
+        let (receipt, actorValueAfter) = conclude(plan, at: time)
         // Sealing every action, every earlier event is already hashed: this one is hashed below
         // straight from its figures instead of being decoded back out of the packed log.
         let hashNow = sealing == .everyAction && sealedCount == log.count
@@ -202,6 +175,47 @@ public struct Vault: Sendable {
         nextSequence += 1
         if sealing == .everyAction { seal() }  // nothing left to hash when hashed above
         return .success(receipt)
+    }
+
+    /// Checks `time` and plans `action` (the work shared by ``apply(_:at:)`` and
+    /// ``reapply(_:)``): on success the core and the account records hold the action's effects,
+    /// except what ``conclude(_:at:)`` writes; on a refusal nothing has changed.
+    @inline(__always) mutating func plan(_ action: VaultAction, at time: Timestamp) throws(VaultError) -> Plan {
+        if time < .zero || time > Self.maxTime { throw .timeOutOfRange(time) }
+        if time < core.lastActionAt { throw .timeWentBackwards(last: core.lastActionAt, at: time) }
+        // Plans write the core in place (no copy of it per action). Each writes the account records
+        // it changed only after its last check that can refuse; the three that can refuse after
+        // accruing (deposit, withdrawal request, transfer) put back the core's numbers they wrote
+        // (``VaultCore/Undo``), so a refused action changes nothing.
+        switch action {
+        case .deposit(let name, let amount): return try planDeposit(name, amount, time)
+        case .requestWithdraw(let name, let unit): return try planRequest(name, unit, time)
+        case .cancelWithdraw(let name): return try planCancel(name, time)
+        case .withdraw(let name): return try planWithdraw(name, time)
+        case .transfer(let from, let to, let shares): return try planTransfer(from, to, shares, time)
+        case .mark(let equity): return try planMark(equity, time)
+        case .markInvalid: return try planMarkInvalid(time)
+        case .accrue: return try planAccrue(time)
+        case .crystallize(.depositor(let name)): return try planCrystallize(name, time)
+        case .crystallize(.all): return try crystallizeAll(time)
+        case .setFees(let fees): return try planSetFees(fees, time)
+        case .cancelFeeUpdate: return try planCancelFeeUpdate()
+        case .setPermissioned(let on): return try planSetPermissioned(on)
+        case .setAccess(let name, let allowed): return try planSetAccess(name, allowed)
+        }
+    }
+
+    /// Finishes a planned action (it can no longer fail): the clock, the manager's and
+    /// protocol's records, the receipt's sequence number.
+    /// - Returns: the receipt and the actor's holding's value after the action.
+    @inline(__always) mutating func conclude(_ plan: Plan, at time: Timestamp) -> (receipt: VaultReceipt, actorValueAfter: Int64) {
+        core.lastActionAt = time
+        // Accrual and crystallisation move the manager's and protocol's shares inside the core.
+        managerRecord.shares.raw = core.managerShares
+        protocolRecord.shares.raw = core.protocolShares
+        var receipt = plan.receipt
+        receipt.sequence = nextSequence
+        return (receipt, core.value(ofHeld: plan.actorSharesAfter))
     }
 
     // MARK: Plans

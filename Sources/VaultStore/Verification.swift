@@ -151,12 +151,12 @@ struct DecodedEvents: Sequence {
 /// `Vault.replay` checks each stored event's hash, then re-applies its action with the log
 /// sealed at every action (a second hash) and compares. Here each stored hash is checked to be
 /// the SHA-256 of its event (by the reader, ``StoredEventReader``, from the stored bytes; or by
-/// ``feed(_:hashesChecked:)`` itself, ``VaultEvent/isHashValid``) and the vault is rebuilt with
-/// `LogSealing.onDemand`: a batch of actions is re-applied without hashing, then
-/// `Vault.drainEvents(adopting:)` checks that the events it produced equal the stored ones field
-/// for field and that each stored `previousHash` is the hash before it, and takes the stored
-/// hashes as the chain. Together that is exactly what `Vault.replay` checks. On any difference
-/// the caller reruns `Vault.replay` to name the first bad event.
+/// ``feed(_:hashesChecked:)`` itself, ``VaultEvent/isHashValid``) and each event is re-executed
+/// by `Vault.reapply`, which buffers and hashes nothing: it checks that the event is the next
+/// one, that its `previousHash` is the hash before it, and that re-applying its action gives an
+/// event equal to the stored one field for field, then takes the stored hash as the chain's.
+/// Together that is exactly what `Vault.replay` checks. On any difference the caller reruns
+/// `Vault.replay` to name the first bad event.
 ///
 /// Batches are fed in order from one thread at a time (the verifier's serial queue); the
 /// result is read after that queue has drained. ``failed`` may be read from any thread.
@@ -183,7 +183,10 @@ final class OneHashReplay: @unchecked Sendable {
             let first = events[0]
             guard first.sequence == 0, first.previousHash == .zero, hashesChecked || first.isHashValid,
                 case .created(let terms, let manager) = first.entry,
-                let created = try? Vault(terms: terms, manager: manager, createdAt: first.time, sealing: .onDemand)
+                var created = try? Vault(terms: terms, manager: manager, createdAt: first.time, sealing: .onDemand),
+                // The creation event buffered by the initialiser must be the stored one; adopting
+                // it empties the buffer, which `reapply` needs.
+                created.drainEvents(adopting: [first])
             else { return fail() }
             vault = created
             i = 1
@@ -191,27 +194,23 @@ final class OneHashReplay: @unchecked Sendable {
         guard var v = vault else { return fail() }
         vault = nil  // keep `v` uniquely referenced: no copy-on-write of the ledger
         defer { vault = v }
-        // The events are read in place through the array's buffer: `events[i].entry` on the
-        // array itself copied the whole ~400-byte event (a `memmove`, retaining its strings)
-        // before taking its entry. SAFETY: the buffer is used only inside the closure, while
-        // `events` (a parameter) is alive and unchanged, and only at indices below its `count`
-        // (the loop bound); nothing here writes to it. `ReplayEquivalenceTests` (batches of
-        // random sizes) and `StoredEventReaderTests` feed batches through this loop.
-        let applied = events.withUnsafeBufferPointer { events -> Bool in
+        // The events are read in place through the array's buffer: `events[i]` on the array
+        // itself copied the whole ~400-byte event (a `memmove`, retaining its strings) before
+        // passing it on. SAFETY: the buffer is used only inside the closure, while `events` (a
+        // parameter) is alive and unchanged, and only at indices below its `count` (the loop
+        // bound); nothing here writes to it. `ReplayEquivalenceTests` (batches of random sizes)
+        // and `StoredEventReaderTests` feed batches through this loop.
+        let reproduced = events.withUnsafeBufferPointer { events -> Bool in
             while i < events.count {
                 // The one SHA-256 per event (unless the reader did it): the stored hash must be
-                // the hash of the stored fields.
-                // The action straight from the stored `entry` (the `action` getter, called across
-                // modules on an array element, copies the whole event first).
-                guard hashesChecked || events[i].isHashValid, case .applied(let action) = events[i].entry,
-                    case .success = v.apply(action, at: events[i].time)
-                else { return false }
+                // the hash of the stored fields. `reapply` checks the rest: the sequence, the
+                // chain, and that re-executing the action gives this very event.
+                guard hashesChecked || events[i].isHashValid, v.reapply(events[i]) else { return false }
                 i += 1
             }
             return true
         }
-        guard applied else { return fail() }
-        if !v.drainEvents(adopting: events) { fail() }
+        if !reproduced { fail() }
     }
 
     /// Marks the log as not reproduced (the reader gave up, or a batch differed).

@@ -142,6 +142,110 @@ import Testing
         }
     }
 
+    /// `reapply` (the verifier's re-execution, one event at a time, nothing buffered) accepts
+    /// exactly the stored history: replaying a random history event by event ends in the vault
+    /// that adopting the whole history gives; the same history with any one field of one event
+    /// changed (each field in turn, and `previousHash`) is refused at that event. It also
+    /// refuses while events are buffered, and an event whose action the vault refuses.
+    @Test func reapplyAcceptsOnlyTheSameEvents() throws {
+        var refusedEdits = 0
+        for seed in Int64(1)...Int64(6) {
+            var s = RandomScenario(seed: seed)
+            let terms = s.terms()
+            var source = try Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .everyAction)
+            if terms.managerMinimumStake.raw > 0 { _ = source.apply(.deposit(depositor: "mgr", amount: usd("1000")), at: .zero) }
+            for _ in 0..<60 {
+                s.time += s.advance()
+                _ = source.apply(s.action(source), at: sec(s.time))
+            }
+            let events = source.events
+            #expect(events.count > 20, "seed \(seed): too few applied actions to test anything")
+            func fresh() throws -> Vault {
+                var v = try Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .onDemand)
+                let early = v.reapply(events[1])
+                #expect(!early, "reapply with the creation event still buffered")
+                let adopted = v.drainEvents(adopting: [events[0]])
+                #expect(adopted)
+                return v
+            }
+            // The reference: the whole history re-applied, then adopted at once.
+            var whole = try Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .onDemand)
+            for e in events.dropFirst() { _ = try whole.apply(#require(e.action), at: e.time).get() }
+            let adoptedWhole = whole.drainEvents(adopting: events)
+            #expect(adoptedWhole)
+
+            var v = try fresh()
+            for (i, e) in events.enumerated().dropFirst() {
+                let accepted = v.reapply(e)
+                #expect(accepted, "seed \(seed): event \(i) refused")
+            }
+            #expect(v == whole, "seed \(seed): reapplied vault differs from the adopted one")
+            #expect(v.lastHash == source.lastHash && v.eventCount == source.eventCount)
+            let twice = v.reapply(events[events.count - 1])
+            #expect(!twice, "the same event twice")
+
+            // Every field but `time` and `hash`: the action is re-applied at the stored time, so an
+            // event moved in time is checked by what re-executing it there gives (as `Vault.replay`
+            // does), and its hash (which covers the time) is the caller's check.
+            let edits: [(String, (inout VaultEvent) -> Void)] = [
+                ("sequence", { $0.sequence += 1 }), ("actor", { $0.actor += "x" }), ("action", { $0.entry = .applied(.accrue) }),
+                ("equityBefore", { $0.equityBefore.raw += 1 }), ("equityAfter", { $0.equityAfter.raw -= 1 }),
+                ("totalSharesBefore", { $0.totalSharesBefore.raw += 1 }), ("totalSharesAfter", { $0.totalSharesAfter.raw += 1 << 80 }),
+                ("actorSharesBefore", { $0.actorSharesBefore.raw -= 1 }), ("actorSharesAfter", { $0.actorSharesAfter.raw += 1 }),
+                ("actorValueBefore", { $0.actorValueBefore.raw += 1 }), ("actorValueAfter", { $0.actorValueAfter.raw += 1 }),
+                ("feesBefore", { $0.feesBefore.protocolFee.raw += 1 }), ("feesAfter", { $0.feesAfter.performanceFee.raw += 1 }),
+                ("receipt.sequence", { $0.receipt.sequence += 1 }), ("receipt.amount", { $0.receipt.amount.raw += 1 }),
+                ("receipt.shares", { $0.receipt.shares.raw += 1 }), ("receipt.managementFee", { $0.receipt.managementFee.raw += 1 }),
+                ("receipt.feesEffectiveAt", { $0.receipt.feesEffectiveAt = $0.receipt.feesEffectiveAt == nil ? $0.time : nil }),
+                ("previousHash", { $0.previousHash = SHA256Digest(hashing: [1, 2, 3]) }),
+            ]
+            for i in [1, events.count / 2, events.count - 1] {
+                // The vault just before event i, built once per position.
+                var before = try fresh()
+                for e in events[1..<i] {
+                    let accepted = before.reapply(e)
+                    #expect(accepted)
+                }
+                for (field, edit) in edits {
+                    var edited = events[i]
+                    edit(&edited)
+                    if edited == events[i] { continue }  // the edit changed nothing (e.g. an action already `accrue`)
+                    var w = before
+                    let accepted = w.reapply(edited)
+                    #expect(!accepted, "seed \(seed): \(field) of event \(i) edited")
+                    if !accepted { refusedEdits += 1 }
+                }
+                // The unedited event is still accepted there.
+                var w = before
+                let unedited = w.reapply(events[i])
+                #expect(unedited)
+            }
+        }
+        // 6 seeds × 3 positions × 19 edits, less the few edits that change nothing.
+        #expect(refusedEdits >= 6 * 3 * 17)
+    }
+
+    /// `reapply` refuses an event whose action the vault refuses (a withdrawal by nobody) where
+    /// it accepts the real one.
+    @Test func reapplyRefusesARefusedAction() throws {
+        let terms = VaultTerms()
+        var source = try Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .everyAction)
+        _ = try source.apply(.deposit(depositor: "alice", amount: usd("100")), at: sec(10)).get()
+        let events = source.events
+        var v = try Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .onDemand)
+        let adopted = v.drainEvents(adopting: [events[0]])
+        #expect(adopted)
+        var forged = events[1]
+        forged.entry = .applied(.withdraw(depositor: "nobody"))
+        forged.actor = "nobody"
+        var w = v
+        let refused = w.reapply(forged)
+        #expect(!refused)
+        #expect(w == v, "a refused action changed the vault")
+        let accepted = v.reapply(events[1])
+        #expect(accepted)
+    }
+
     // MARK: ASCII name index
 
     /// Lookups through the index agree with a dictionary of the same names, for a table grown
