@@ -388,6 +388,7 @@ private let buyEvents = [
 
     @Test func vaultTimeOptionIsBounded() throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("mmvault-at-\(UUID()).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         let huge = try runBinary(["vault", "create", "x", "--at", "9223372036854775807", "--db", db])
         #expect(huge.code == 2)
         #expect(huge.err == "error: --at: 9223372036854775807 exceeds the maximum 253402300799 (seconds since the epoch: 9999-12-31T23:59:59Z)\n")

@@ -37,8 +37,13 @@ func runBinary(_ args: [String]) throws -> (code: Int32, out: String, err: Strin
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
-@Suite(.serialized) struct VaultDBCommandTests {
+/// A class so each test's database (and its WAL files) is removed when the test's instance goes.
+@Suite(.serialized) final class VaultDBCommandTests {
     let db = FileManager.default.temporaryDirectory.appendingPathComponent("mmvault-cli-\(UUID()).sqlite").path
+
+    deinit {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+    }
 
     func vault(_ args: String...) throws -> (code: Int32, out: String, err: String) { try vault(args) }
     func vault(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
