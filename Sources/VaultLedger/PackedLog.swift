@@ -1,7 +1,4 @@
 import MarketCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Who acted, relative to the event's action, so a packed event need not hold the actor's name.
 enum ActorCode: UInt8 {
@@ -368,20 +365,6 @@ final class PackedBytes: @unchecked Sendable {
         self.capacity = max(capacity, 256)
         base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
         count = 0
-        #if canImport(Glibc)
-        // A large log (a long backtest's, or a reservation) is written front to back over millions
-        // of actions: on Linux, where transparent huge pages are usually "madvise" only, ask for
-        // them, so touching it costs one page fault per 2 MiB instead of one per 4 KiB (the ledger
-        // benchmark's faults fell from about 71,000 to 9,500 a run). Advice only: the result is
-        // ignored, and no byte's value depends on it. SAFETY: the advised range is the whole
-        // pages inside this allocation (its start rounded up, its end rounded down, to 4 KiB);
-        // `PackedLogTests.largeBlocksKeepTheirBytes` writes and reads such a block at both ends.
-        if self.capacity >= 4 << 20 {
-            let page = 4096, address = Int(bitPattern: base)
-            let start = (address + page - 1) & ~(page - 1), end = (address + self.capacity) & ~(page - 1)
-            _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE)
-        }
-        #endif
     }
 
     /// A copy of the written bytes in a block of at least `minimumCapacity` bytes: the same

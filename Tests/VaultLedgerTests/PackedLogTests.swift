@@ -127,28 +127,4 @@ import Testing
         let drained = b.drainEvents()
         #expect(drained.count == 2_003 && b.events.isEmpty && a.events.count == 3)
     }
-
-    /// A block large enough to be advised for huge pages (≥ 4 MiB, not page-aligned by the
-    /// allocator) holds what is written at both of its ends, and a log of that size gives the
-    /// same events as one without the reservation.
-    @Test func largeBlocksKeepTheirBytes() throws {
-        let block = PackedBytes(capacity: (8 << 20) + 123)
-        #expect(block.capacity == (8 << 20) + 123)
-        for offset in [0, 4095, 4096, block.capacity / 2, block.capacity - 1] {
-            block.base.storeBytes(of: UInt8(truncatingIfNeeded: offset &* 31 &+ 7), toByteOffset: offset, as: UInt8.self)
-        }
-        for offset in [0, 4095, 4096, block.capacity / 2, block.capacity - 1] {
-            #expect(block.base.load(fromByteOffset: offset, as: UInt8.self) == UInt8(truncatingIfNeeded: offset &* 31 &+ 7))
-        }
-        var big = try Vault.make(sealing: .onDemand)
-        big.reserveEventCapacity(100_000)  // 16 MB reserved: an advised block
-        var plain = try Vault.make(sealing: .onDemand)
-        for v in [0, 1] {
-            var vault = v == 0 ? big : plain
-            try vault.ok(.deposit(depositor: "alice", amount: usd("100")), at: 1)
-            for i in 0..<3_000 { try vault.ok(.mark(equity: usd(i % 2 == 0 ? "101" : "100")), at: 2 + Int64(i)) }
-            if v == 0 { big = vault } else { plain = vault }
-        }
-        #expect(big.events == plain.events && big.events.count == 3_002)
-    }
 }
