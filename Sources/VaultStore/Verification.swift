@@ -161,7 +161,7 @@ struct DecodedEvents: Sequence {
 /// Batches are fed in order from one thread at a time (the verifier's serial queue); the
 /// result is read after that queue has drained. ``failed`` may be read from any thread.
 final class OneHashReplay: @unchecked Sendable {
-    /// Events per batch (a batch is re-applied, then sealed and compared at once).
+    /// Events per batch handed from one stage of the pipeline to the next.
     static let batch = 4096
 
     private var vault: Vault?
