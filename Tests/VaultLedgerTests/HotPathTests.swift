@@ -91,19 +91,39 @@ import Testing
 
     // MARK: Adopting stored events (records compared as bytes)
 
+    /// A vault (sealing every action) after 60 random actions of `RandomScenario(seed:)`, and its terms.
+    static func randomHistory(seed: Int64) throws -> (VaultTerms, Vault) {
+        var s = RandomScenario(seed: seed)
+        let terms = s.terms()
+        var source = try Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .everyAction)
+        if terms.managerMinimumStake.raw > 0 { _ = source.apply(.deposit(depositor: "mgr", amount: usd("1000")), at: .zero) }
+        for _ in 0..<60 {
+            s.time += s.advance()
+            _ = source.apply(s.action(source), at: sec(s.time))
+        }
+        return (terms, source)
+    }
+
+    /// One edit of each field of an event apart from its time and hashes (the tests add those
+    /// they check), named.
+    static var figureEdits: [(String, (inout VaultEvent) -> Void)] { [
+        ("sequence", { $0.sequence += 1 }), ("actor", { $0.actor += "x" }), ("action", { $0.entry = .applied(.accrue) }),
+        ("equityBefore", { $0.equityBefore.raw += 1 }), ("equityAfter", { $0.equityAfter.raw -= 1 }),
+        ("totalSharesBefore", { $0.totalSharesBefore.raw += 1 }), ("totalSharesAfter", { $0.totalSharesAfter.raw += 1 << 80 }),
+        ("actorSharesBefore", { $0.actorSharesBefore.raw -= 1 }), ("actorSharesAfter", { $0.actorSharesAfter.raw += 1 }),
+        ("actorValueBefore", { $0.actorValueBefore.raw += 1 }), ("actorValueAfter", { $0.actorValueAfter.raw += 1 }),
+        ("feesBefore", { $0.feesBefore.protocolFee.raw += 1 }), ("feesAfter", { $0.feesAfter.performanceFee.raw += 1 }),
+        ("receipt.sequence", { $0.receipt.sequence += 1 }), ("receipt.amount", { $0.receipt.amount.raw += 1 }),
+        ("receipt.shares", { $0.receipt.shares.raw += 1 }), ("receipt.managementFee", { $0.receipt.managementFee.raw += 1 }),
+        ("receipt.feesEffectiveAt", { $0.receipt.feesEffectiveAt = $0.receipt.feesEffectiveAt == nil ? $0.time : nil }),
+    ] }
+
     /// A vault rebuilt on demand from a random history adopts exactly that history; the same
     /// history with any one field of one event changed (each field in turn, hashes left as they
     /// were) is refused and leaves the rebuilt vault as it was.
     @Test func adoptingAcceptsOnlyTheSameEvents() throws {
         for seed in Int64(1)...Int64(6) {
-            var s = RandomScenario(seed: seed)
-            let terms = s.terms()
-            var source = try Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .everyAction)
-            if terms.managerMinimumStake.raw > 0 { _ = source.apply(.deposit(depositor: "mgr", amount: usd("1000")), at: .zero) }
-            for _ in 0..<60 {
-                s.time += s.advance()
-                _ = source.apply(s.action(source), at: sec(s.time))
-            }
+            let (terms, source) = try Self.randomHistory(seed: seed)
             let events = source.events
             func rebuilt() throws -> Vault {
                 var v = try Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .onDemand)
@@ -115,18 +135,7 @@ import Testing
             #expect(adopted, "seed \(seed)")
             #expect(whole.lastHash == source.lastHash && whole.eventCount == source.eventCount)
 
-            let edits: [(String, (inout VaultEvent) -> Void)] = [
-                ("sequence", { $0.sequence += 1 }), ("time", { $0.time = Timestamp(milliseconds: $0.time.milliseconds + 1) }),
-                ("actor", { $0.actor += "x" }), ("action", { $0.entry = .applied(.accrue) }),
-                ("equityBefore", { $0.equityBefore.raw += 1 }), ("equityAfter", { $0.equityAfter.raw -= 1 }),
-                ("totalSharesBefore", { $0.totalSharesBefore.raw += 1 }), ("totalSharesAfter", { $0.totalSharesAfter.raw += 1 << 80 }),
-                ("actorSharesBefore", { $0.actorSharesBefore.raw -= 1 }), ("actorSharesAfter", { $0.actorSharesAfter.raw += 1 }),
-                ("actorValueBefore", { $0.actorValueBefore.raw += 1 }), ("actorValueAfter", { $0.actorValueAfter.raw += 1 }),
-                ("feesBefore", { $0.feesBefore.protocolFee.raw += 1 }), ("feesAfter", { $0.feesAfter.performanceFee.raw += 1 }),
-                ("receipt.sequence", { $0.receipt.sequence += 1 }), ("receipt.amount", { $0.receipt.amount.raw += 1 }),
-                ("receipt.shares", { $0.receipt.shares.raw += 1 }), ("receipt.managementFee", { $0.receipt.managementFee.raw += 1 }),
-                ("receipt.feesEffectiveAt", { $0.receipt.feesEffectiveAt = $0.receipt.feesEffectiveAt == nil ? $0.time : nil }),
-            ]
+            let edits = [("time", { (e: inout VaultEvent) in e.time = Timestamp(milliseconds: e.time.milliseconds + 1) })] + Self.figureEdits
             let before = try rebuilt()
             for (field, edit) in edits {
                 for i in [1, events.count / 2, events.count - 1] where i >= 1 {
@@ -150,14 +159,7 @@ import Testing
     @Test func reapplyAcceptsOnlyTheSameEvents() throws {
         var refusedEdits = 0
         for seed in Int64(1)...Int64(6) {
-            var s = RandomScenario(seed: seed)
-            let terms = s.terms()
-            var source = try Vault(terms: terms, manager: "mgr", createdAt: .zero, sealing: .everyAction)
-            if terms.managerMinimumStake.raw > 0 { _ = source.apply(.deposit(depositor: "mgr", amount: usd("1000")), at: .zero) }
-            for _ in 0..<60 {
-                s.time += s.advance()
-                _ = source.apply(s.action(source), at: sec(s.time))
-            }
+            let (terms, source) = try Self.randomHistory(seed: seed)
             let events = source.events
             #expect(events.count > 20, "seed \(seed): too few applied actions to test anything")
             func fresh() throws -> Vault {
@@ -187,18 +189,7 @@ import Testing
             // Every field but `time` and `hash`: the action is re-applied at the stored time, so an
             // event moved in time is checked by what re-executing it there gives (as `Vault.replay`
             // does), and its hash (which covers the time) is the caller's check.
-            let edits: [(String, (inout VaultEvent) -> Void)] = [
-                ("sequence", { $0.sequence += 1 }), ("actor", { $0.actor += "x" }), ("action", { $0.entry = .applied(.accrue) }),
-                ("equityBefore", { $0.equityBefore.raw += 1 }), ("equityAfter", { $0.equityAfter.raw -= 1 }),
-                ("totalSharesBefore", { $0.totalSharesBefore.raw += 1 }), ("totalSharesAfter", { $0.totalSharesAfter.raw += 1 << 80 }),
-                ("actorSharesBefore", { $0.actorSharesBefore.raw -= 1 }), ("actorSharesAfter", { $0.actorSharesAfter.raw += 1 }),
-                ("actorValueBefore", { $0.actorValueBefore.raw += 1 }), ("actorValueAfter", { $0.actorValueAfter.raw += 1 }),
-                ("feesBefore", { $0.feesBefore.protocolFee.raw += 1 }), ("feesAfter", { $0.feesAfter.performanceFee.raw += 1 }),
-                ("receipt.sequence", { $0.receipt.sequence += 1 }), ("receipt.amount", { $0.receipt.amount.raw += 1 }),
-                ("receipt.shares", { $0.receipt.shares.raw += 1 }), ("receipt.managementFee", { $0.receipt.managementFee.raw += 1 }),
-                ("receipt.feesEffectiveAt", { $0.receipt.feesEffectiveAt = $0.receipt.feesEffectiveAt == nil ? $0.time : nil }),
-                ("previousHash", { $0.previousHash = SHA256Digest(hashing: [1, 2, 3]) }),
-            ]
+            let edits = Self.figureEdits + [("previousHash", { (e: inout VaultEvent) in e.previousHash = SHA256Digest(hashing: [1, 2, 3]) })]
             for i in [1, events.count / 2, events.count - 1] {
                 // The vault just before event i, built once per position.
                 var before = try fresh()
