@@ -124,10 +124,12 @@ extension Vault {
         return out
     }
 
-    /// Removes the buffered, not yet hashed events if they equal `stored` field for field apart
-    /// from their hashes, taking `stored`'s hashes as theirs; the chain then continues from the
-    /// last of them. For a verifier that re-executes a stored log without hashing it twice: it
-    /// must itself check that each stored `hash` is the SHA-256 of its event
+    /// Removes the buffered, not yet hashed events if they are `stored` byte for byte apart from
+    /// their hashes (the same canonical encoding: every string the same UTF-8, not merely equal
+    /// as Swift compares strings), taking `stored`'s hashes as theirs; the chain then continues
+    /// from the last of them. For a caller that re-executes a stored log without hashing it twice
+    /// (the verifier adopts each vault's creation event this way, then ``reapply(_:)``s the rest):
+    /// it must itself check that each stored `hash` is the SHA-256 of its event
     /// (``VaultEvent/isHashValid``); this method checks the rest of what ``seal()`` would
     /// produce: the sequence of events, and that each `previousHash` is the hash before it.
     /// - Returns: false, changing nothing, if anything differs (or some buffered event is sealed).
@@ -140,7 +142,7 @@ extension Vault {
         // local, or passing it on, copied the ~400-byte event (retaining its strings) each time.
         // SAFETY: the buffer is used only inside the closure, while `stored` (a parameter) is
         // alive and unchanged, and only at indices from its own `indices`.
-        // `HotPathTests.adoptingAcceptsOnlyTheSameEvents` and the verifier's tests read through it.
+        // `HotPathTests.adoptingAcceptsOnlyTheSameEvents` and `adoptingAndReapplyCompareBytes` read through it.
         let chained: SHA256Digest? = stored.withUnsafeBufferPointer { stored in
             var previous = head
             var offset = 0
@@ -156,7 +158,10 @@ extension Vault {
                     var (mine, next) = decodeEvent(at: offset, index: i)
                     mine.previousHash = s.previousHash
                     mine.hash = s.hash
-                    if mine != s { return nil }
+                    // The canonical bytes, not `==`: Swift's `String ==` calls canonically
+                    // equivalent strings equal ("K" and the Kelvin sign), whose bytes, and so
+                    // hashes, differ. (Rare: the packed records differed; decoding is not hot.)
+                    if mine.canonicalBytes != s.canonicalBytes { return nil }
                     offset = next
                 }
                 previous = stored[i].hash
@@ -178,7 +183,9 @@ extension Vault {
     /// (`sequence`), chained to the last (`previousHash` is ``lastHash``), an applied action the
     /// vault accepts at the event's time, and re-executing it gives an event equal to `stored`
     /// field for field (`==` on a ``VaultEvent`` built from the applied figures, as the packed log
-    /// would decode it, so every field `VaultEvent` has is compared).
+    /// would decode it, so every field `VaultEvent` has is compared), with the actor's name the
+    /// same UTF-8 bytes. (`String ==` calls canonically equivalent names equal, whose bytes, and so
+    /// hashes, differ; the event's other strings are the action's names, taken from `stored`.)
     /// - Returns: false if anything differs, or if events are buffered (drain them first: a
     ///   replay drains its creation event with ``drainEvents(adopting:)``). After false the
     ///   vault may hold the refused event's effects: discard it.
@@ -200,7 +207,7 @@ extension Vault {
             actorValueBefore: Amount(raw: plan.actorValueBefore), actorValueAfter: Amount(raw: actorValueAfter),
             feesBefore: feesBefore, feesAfter: core.fees, receipt: receipt,
             previousHash: stored.previousHash, hash: stored.hash)
-        guard mine == stored else { return false }
+        guard mine == stored, PackedLog.sameBytes(actor, stored.actor) else { return false }
         head = stored.hash
         baseHash = head
         nextSequence += 1

@@ -115,6 +115,8 @@ import Testing
         ("feesBefore", { $0.feesBefore.protocolFee.raw += 1 }), ("feesAfter", { $0.feesAfter.performanceFee.raw += 1 }),
         ("receipt.sequence", { $0.receipt.sequence += 1 }), ("receipt.amount", { $0.receipt.amount.raw += 1 }),
         ("receipt.shares", { $0.receipt.shares.raw += 1 }), ("receipt.managementFee", { $0.receipt.managementFee.raw += 1 }),
+        ("receipt.performanceFee", { $0.receipt.performanceFee.raw += 1 }),
+        ("receipt.performanceFeeShares", { $0.receipt.performanceFeeShares.raw += 1 }),
         ("receipt.feesEffectiveAt", { $0.receipt.feesEffectiveAt = $0.receipt.feesEffectiveAt == nil ? $0.time : nil }),
     ] }
 
@@ -212,8 +214,8 @@ import Testing
                 #expect(unedited)
             }
         }
-        // 6 seeds × 3 positions × 19 edits, less the few edits that change nothing.
-        #expect(refusedEdits >= 6 * 3 * 17)
+        // 6 seeds × 3 positions × 21 edits, less the few edits that change nothing.
+        #expect(refusedEdits >= 6 * 3 * 19)
     }
 
     /// `reapply` refuses an event whose action the vault refuses (a withdrawal by nobody) where
@@ -235,6 +237,63 @@ import Testing
         #expect(w == v, "a refused action changed the vault")
         let accepted = v.reapply(events[1])
         #expect(accepted)
+    }
+
+    /// `reapply` refuses, changing nothing, while events are buffered, even an event that is
+    /// the next one, chained to the last and applicable (without that check it would be applied).
+    @Test func reapplyRefusesWhileEventsAreBuffered() throws {
+        var source = try Vault(terms: VaultTerms(), manager: "mgr", createdAt: .zero, sealing: .everyAction)
+        _ = try source.apply(.deposit(depositor: "alice", amount: usd("100")), at: sec(10)).get()
+        let events = source.events
+        var v = try Vault(terms: VaultTerms(), manager: "mgr", createdAt: .zero, sealing: .onDemand)
+        let adopted = v.drainEvents(adopting: [events[0]])
+        #expect(adopted)
+        _ = try v.apply(.deposit(depositor: "bob", amount: usd("50")), at: sec(20)).get()  // buffered
+        var forged = events[1]
+        forged.sequence = v.eventCount
+        forged.previousHash = v.head
+        forged.time = sec(30)
+        let before = v
+        let accepted = v.reapply(forged)
+        #expect(!accepted)
+        #expect(v == before, "a refusal for buffered events changed the vault")
+    }
+
+    /// A name and a canonically equivalent one with other bytes ("K" and the Kelvin sign) are
+    /// equal to Swift's `==` but make different events (other bytes, other hashes), as
+    /// `Vault.replay` finds: `reapply` and `drainEvents(adopting:)` refuse a stored event whose
+    /// actor is spelled the other way, and accept the real one.
+    @Test func adoptingAndReapplyCompareBytes() throws {
+        let kelvin = "\u{212A}"
+        #expect(kelvin == "K" && Array(kelvin.utf8) != Array("K".utf8))  // the trap itself
+        // Re-execution: a deposit by "K", its stored actor spelled as the Kelvin sign and rehashed.
+        var source = try Vault(terms: VaultTerms(), manager: "mgr", createdAt: .zero, sealing: .everyAction)
+        _ = try source.apply(.deposit(depositor: "K", amount: usd("100")), at: sec(10)).get()
+        let events = source.events
+        var forged = events[1]
+        forged.actor = kelvin
+        forged.hash = forged.computeHash()
+        #expect(throws: VaultLogError.self) { try Vault.replay([events[0], forged]) }  // the authority
+        var v = try Vault(terms: VaultTerms(), manager: "mgr", createdAt: .zero, sealing: .onDemand)
+        let adopted = v.drainEvents(adopting: [events[0]])
+        #expect(adopted)
+        var w = v
+        let forgedAccepted = w.reapply(forged)
+        #expect(!forgedAccepted)
+        let realAccepted = v.reapply(events[1])
+        #expect(realAccepted)
+        // Adoption: a creation event whose actor, the manager "K", is spelled as the Kelvin sign.
+        let made = try Vault(terms: VaultTerms(), manager: "K", createdAt: .zero, sealing: .onDemand)
+        var creation = made.events
+        creation[0].actor = kelvin
+        creation[0].hash = creation[0].computeHash()
+        #expect(throws: VaultLogError.self) { try Vault.replay(creation) }
+        var m = made
+        let forgedAdopted = m.drainEvents(adopting: creation)
+        #expect(!forgedAdopted)
+        m = made
+        let realAdopted = m.drainEvents(adopting: made.events)
+        #expect(realAdopted)
     }
 
     // MARK: ASCII name index
