@@ -56,13 +56,12 @@ extension Vault {
         core.touch(&account)
         let (fee, feeShares) = core.crystallize(&account)
         commit(account, at: slot)
-        return 
-            Plan(
-                receipt: VaultReceipt(
-                    amount: Amount(raw: fee), shares: Shares(raw: feeShares), performanceFee: Amount(raw: fee),
-                    performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
-                actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: account.shares.raw)
+        return Plan(
+            receipt: VaultReceipt(
+                amount: Amount(raw: fee), shares: Shares(raw: feeShares), performanceFee: Amount(raw: fee),
+                performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
+            actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+            actorSharesAfter: account.shares.raw)
     }
 
     /// Crystallise every depositor with shares and no pending request. Writes the depositor
@@ -83,13 +82,12 @@ extension Vault {
             fee += f
             feeShares += s
         }
-        return 
-            Plan(
-                receipt: VaultReceipt(
-                    amount: Amount(raw: fee), shares: Shares(raw: feeShares), performanceFee: Amount(raw: fee),
-                    performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
-                actor: .all, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: core.userShares)
+        return Plan(
+            receipt: VaultReceipt(
+                amount: Amount(raw: fee), shares: Shares(raw: feeShares), performanceFee: Amount(raw: fee),
+                performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
+            actor: .all, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+            actorSharesAfter: core.userShares)
     }
 
     /// Propose fees. Fees first accrue at the old terms up to `time`. A change that is nowhere
@@ -110,10 +108,9 @@ extension Vault {
             core.terms.fees = fees
             core.pendingFees = nil
         }
-        return 
-            Self.managerPlan(
-                VaultReceipt(managementFee: Amount(raw: managementFee), feesEffectiveAt: effective), before: before,
-                after: core.managerShares)
+        return Self.managerPlan(
+            VaultReceipt(managementFee: Amount(raw: managementFee), feesEffectiveAt: effective), before: before,
+            after: core.managerShares)
     }
 
     /// Drop the pending fee proposal.

@@ -86,13 +86,12 @@ extension Vault {
         account.totalDeposited.raw = total
         account.lastDepositAt = time
         commit(account, at: slot)
-        return 
-            Plan(
-                receipt: VaultReceipt(
-                    amount: Amount(raw: take), shares: Shares(raw: minted), performanceFee: Amount(raw: fee),
-                    performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
-                actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: account.shares.raw)
+        return Plan(
+            receipt: VaultReceipt(
+                amount: Amount(raw: take), shares: Shares(raw: minted), performanceFee: Amount(raw: fee),
+                performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
+            actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+            actorSharesAfter: account.shares.raw)
     }
 
     /// `a + b` (or `a` unchanged when `when` is false), nil on `Int64` overflow.

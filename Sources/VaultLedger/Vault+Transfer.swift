@@ -70,12 +70,11 @@ extension Vault {
         receiver.netDeposits.raw = net
         commit(sender, at: fromSlot)
         commit(receiver, at: toSlot)
-        return 
-            Plan(
-                receipt: VaultReceipt(
-                    amount: Amount(raw: value), shares: shares, performanceFee: Amount(raw: feeA + feeB),
-                    performanceFeeShares: Shares(raw: feeSharesA + feeSharesB), managementFee: Amount(raw: managementFee)),
-                actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: sender.shares.raw)
+        return Plan(
+            receipt: VaultReceipt(
+                amount: Amount(raw: value), shares: shares, performanceFee: Amount(raw: feeA + feeB),
+                performanceFeeShares: Shares(raw: feeSharesA + feeSharesB), managementFee: Amount(raw: managementFee)),
+            actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+            actorSharesAfter: sender.shares.raw)
     }
 }

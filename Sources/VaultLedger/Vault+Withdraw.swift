@@ -87,13 +87,12 @@ extension Vault {
         account.withdrawRequest = WithdrawRequest(shares: Shares(raw: n), value: Amount(raw: value), requestedAt: time)
         core.totalWithdrawRequested = requested
         commit(account, at: slot)
-        return 
-            Plan(
-                receipt: VaultReceipt(
-                    amount: Amount(raw: value), shares: Shares(raw: n), performanceFee: Amount(raw: fee),
-                    performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
-                actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: account.shares.raw)
+        return Plan(
+            receipt: VaultReceipt(
+                amount: Amount(raw: value), shares: Shares(raw: n), performanceFee: Amount(raw: fee),
+                performanceFeeShares: Shares(raw: feeShares), managementFee: Amount(raw: managementFee)),
+            actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+            actorSharesAfter: account.shares.raw)
     }
 
     /// Cancel a withdrawal request, forfeiting the gain since the request.
@@ -130,12 +129,11 @@ extension Vault {
         core.totalWithdrawRequested -= request.value.raw
         account.withdrawRequest = nil
         commit(account, at: slot)
-        return 
-            Plan(
-                receipt: VaultReceipt(
-                    amount: request.value, shares: Shares(raw: lost), managementFee: Amount(raw: managementFee)),
-                actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: account.shares.raw)
+        return Plan(
+            receipt: VaultReceipt(
+                amount: request.value, shares: Shares(raw: lost), managementFee: Amount(raw: managementFee)),
+            actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+            actorSharesAfter: account.shares.raw)
     }
 
     /// Pay out a matured request: `payout = min(value at request, floor(n × (E + 1) / (S + V)))`,
@@ -170,11 +168,10 @@ extension Vault {
         core.totalWithdrawRequested -= request.value.raw
         account.withdrawRequest = nil
         commit(account, at: slot)
-        return 
-            Plan(
-                receipt: VaultReceipt(
-                    amount: Amount(raw: payout), shares: Shares(raw: n), managementFee: Amount(raw: managementFee)),
-                actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
-                actorSharesAfter: account.shares.raw)
+        return Plan(
+            receipt: VaultReceipt(
+                amount: Amount(raw: payout), shares: Shares(raw: n), managementFee: Amount(raw: managementFee)),
+            actor: .actionName, actorSharesBefore: sharesBefore, actorValueBefore: valueBefore,
+            actorSharesAfter: account.shares.raw)
     }
 }
